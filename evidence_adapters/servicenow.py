@@ -1,0 +1,291 @@
+"""ServiceNow list exports (CSV): incident, change_request, problem, cmdb_ci, cmdb_rel_ci.
+
+Headers are field names (ServiceNow's CSV default); values may be display values
+('1 - Critical', 'In Progress') or raw codes ('1', '2'); both normalise to the
+same canonical vocabulary. Dates are ``yyyy-MM-dd HH:mm:ss`` (also the
+single-digit hours a spreadsheet leaves behind).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from evidence_adapters.base import ADAPTERS, AdapterResult
+from evidence_adapters.csv_source import read_delimited
+from evidence_adapters.mapping import Field, MissingColumnError, map_fields
+from sms_audit.errors import EvidenceError
+
+INCIDENT_STATES = {
+    "1": "new",
+    "2": "in_progress",
+    "3": "on_hold",
+    "6": "resolved",
+    "7": "closed",
+    "8": "cancelled",
+    "canceled": "cancelled",
+    "active": "in_progress",
+    "awaiting_user_info": "on_hold",
+    "awaiting_caller": "on_hold",
+    "awaiting_vendor": "on_hold",
+    "awaiting_problem": "on_hold",
+    "awaiting_change": "on_hold",
+    "awaiting_evidence": "on_hold",
+}
+CHANGE_STATES = {
+    "-5": "new",
+    "-4": "assess",
+    "-3": "authorize",
+    "-2": "scheduled",
+    "-1": "implement",
+    "0": "review",
+    "3": "closed",
+    "4": "cancelled",
+    "canceled": "cancelled",
+    "closed_complete": "closed",
+    "closed_incomplete": "closed",
+    "closed_skipped": "cancelled",
+    "open": "new",
+    "work_in_progress": "implement",
+}
+PROBLEM_STATES = {
+    "101": "new",
+    "102": "assess",
+    "103": "root_cause_analysis",
+    "104": "fix_in_progress",
+    "106": "resolved",
+    "107": "closed",
+    "canceled": "cancelled",
+}
+LEVELS = {"high": "1", "medium": "2", "low": "3", "critical": "1", "moderate": "3", "planning": "5"}
+CHANGE_RISK = {"1": "very_high", "2": "high", "3": "moderate", "4": "low"}
+APPROVAL = {"not_yet_requested": "not_requested", "requested": "requested"}
+CLOSE_CODES = {"successful_with_issues": "successful_issues"}
+
+_COMMON = (
+    Field("id", ("number",), required=True),
+    Field("status", ("state", "incident_state", "problem_state"), "token"),
+    Field("priority", ("priority",), "leading_int", LEVELS),
+    Field("impact", ("impact",), "leading_int", LEVELS),
+    Field("urgency", ("urgency",), "leading_int", LEVELS),
+    Field("category", ("category",)),
+    Field("subcategory", ("subcategory",)),
+    Field("service", ("business_service", "service_offering", "u_service")),
+    Field("ci_id", ("cmdb_ci", "configuration_item")),
+    Field("assignment_group", ("assignment_group",)),
+    Field("assigned_to", ("assigned_to",)),
+    Field("short_description", ("short_description",)),
+    Field("opened_at", ("opened_at", "sys_created_on"), "datetime"),
+    Field("resolved_at", ("resolved_at",), "datetime"),
+    Field("closed_at", ("closed_at",), "datetime"),
+    Field("reassignment_count", ("reassignment_count",), "integer"),
+)
+
+TICKET_TABLES: dict[str, dict[str, Any]] = {
+    "incident": {
+        "record_type": "incident",
+        "states": INCIDENT_STATES,
+        "fields": (
+            Field("responded_at", ("u_responded_at", "responded_at", "work_start"), "datetime"),
+            Field("major_incident", ("major_incident", "u_major_incident"), "bool"),
+            Field("reopen_count", ("reopen_count",), "integer"),
+            Field("close_code", ("close_code",), "token"),
+        ),
+        "links": {"problem_id": "related_problem", "rfc": "resolved_by_change", "caused_by": "caused_by_change"},
+    },
+    "change_request": {
+        "record_type": "change",
+        "states": CHANGE_STATES,
+        "fields": (
+            Field("change_type", ("type", "chg_model"), "token"),
+            Field("risk", ("risk",), "token", CHANGE_RISK),
+            Field("approval", ("approval",), "token", APPROVAL),
+            Field("approved_at", ("approval_set", "u_approved_at"), "datetime"),
+            Field("planned_start", ("start_date", "planned_start"), "datetime"),
+            Field("planned_end", ("end_date", "planned_end"), "datetime"),
+            Field("actual_start", ("work_start", "actual_start"), "datetime"),
+            Field("actual_end", ("work_end", "actual_end"), "datetime"),
+            Field("outcome", ("close_code",), "token", CLOSE_CODES),
+            Field("backout_plan", ("backout_plan",), "present"),
+            Field("test_plan", ("test_plan",), "present"),
+        ),
+        "links": {},
+    },
+    "problem": {
+        "record_type": "problem",
+        "states": PROBLEM_STATES,
+        "fields": (
+            Field("root_cause", ("cause_notes", "u_root_cause", "root_cause")),
+            Field("known_error", ("known_error",), "bool"),
+            Field("workaround", ("workaround",)),
+            Field("close_code", ("resolution_code", "close_code"), "token"),
+        ),
+        "links": {"rfc": "resolved_by_change"},
+    },
+}
+
+CI_FIELDS = (
+    Field("id", ("sys_id",)),
+    Field("name", ("name",), required=True),
+    Field("ci_class", ("sys_class_name", "class")),
+    Field(
+        "status",
+        ("install_status",),
+        "token",
+        {
+            "0": "implementing",
+            "1": "installed",
+            "2": "on_order",
+            "3": "in_maintenance",
+            "4": "pending_install",
+            "5": "pending_repair",
+            "6": "in_stock",
+            "7": "retired",
+            "8": "stolen",
+            "100": "absent",
+        },
+    ),
+    Field(
+        "operational_status",
+        ("operational_status",),
+        "token",
+        {
+            "1": "operational",
+            "2": "non_operational",
+            "3": "repair_in_progress",
+            "4": "dr_standby",
+            "5": "ready",
+            "6": "retired",
+            "7": "pipeline",
+            "8": "catalog",
+        },
+    ),
+    Field("owner", ("owned_by", "managed_by", "assigned_to")),
+    Field("support_group", ("support_group", "assignment_group")),
+    Field("service", ("business_service", "u_service")),
+    Field("criticality", ("business_criticality", "u_criticality", "criticality"), "token"),
+    Field("updated_at", ("sys_updated_on",), "datetime"),
+)
+
+REL_FIELDS = (
+    Field("id", ("sys_id",)),
+    Field("parent_id", ("parent",), required=True),
+    Field("child_id", ("child",), required=True),
+    Field("relation_type", ("type",)),
+)
+
+SERVICENOW_TABLES = (*TICKET_TABLES, "cmdb_ci", "cmdb_rel_ci")
+
+
+def _table_from_name(path: Path) -> str | None:
+    stem = path.stem.lower()
+    for table in sorted(SERVICENOW_TABLES, key=len, reverse=True):
+        if stem == table or stem.startswith(table):
+            return table
+    return "cmdb_ci" if stem.startswith("cmdb_ci") else None
+
+
+@ADAPTERS.register("servicenow")
+class ServiceNowAdapter:
+    name = "servicenow"
+    description = "ServiceNow list export (CSV, field-name headers, display or raw values)"
+
+    def load(self, path: Path, display_path: str, options: dict[str, Any]) -> AdapterResult:
+        table = options.get("table") or _table_from_name(path)
+        if table not in SERVICENOW_TABLES:
+            raise EvidenceError(
+                f"{display_path}: cannot tell which ServiceNow table this is; set options.table to one of "
+                f"{', '.join(SERVICENOW_TABLES)}"
+            )
+        text = read_delimited(path, display_path, options.get("delimiter"))
+        try:
+            if table in TICKET_TABLES:
+                result = self._tickets(table, text.frame, text.lines, display_path, options)
+            elif table == "cmdb_ci":
+                result = self._cis(text.frame, text.lines, display_path, options)
+            else:
+                result = self._relations(text.frame, text.lines, display_path, options)
+        except MissingColumnError as exc:
+            raise EvidenceError(f"{display_path}: ServiceNow {table} export: {exc}") from None
+        result.rows_read = text.rows_read
+        result.rejections = text.rejections + result.rejections
+        result.details.update({"table": table, "encoding": text.encoding, "delimiter": text.delimiter})
+        return result
+
+    def _tickets(self, table: str, frame: pd.DataFrame, lines: pd.Series, display: str, options: dict) -> AdapterResult:
+        spec = TICKET_TABLES[table]
+        status = Field("status", ("state", "incident_state", "problem_state"), "token", spec["states"])
+        fields = [status if f.target == "status" else f for f in _COMMON] + list(spec["fields"])
+        mapped = map_fields(frame, lines, fields, display, options)
+        tickets = mapped.frame
+        tickets["record_type"] = spec["record_type"]
+        if table == "change_request" and "approval" in tickets and "approved_at" in tickets:
+            # approval_set is stamped when the approval is decided, rejected or not.
+            tickets["approved_at"] = tickets["approved_at"].where(tickets["approval"] == "approved")
+        links = _links_from_columns(frame, lines, mapped, spec["links"], display)
+        provided = {"tickets": mapped.provided | {"record_type"}}
+        tables = {"tickets": tickets}
+        if links is not None:
+            tables["links"] = links
+            provided["links"] = {"from_id", "to_id", "link_type"}
+        return AdapterResult(tables, 0, mapped.rejections, {"columns": mapped.mapping}, provided)
+
+    def _cis(self, frame: pd.DataFrame, lines: pd.Series, display: str, options: dict) -> AdapterResult:
+        mapped = map_fields(frame, lines, CI_FIELDS, display, options)
+        cis = mapped.frame
+        if "id" not in cis:
+            # Exports without sys_id identify CIs by display name, as tickets and relations do.
+            cis["id"] = cis["name"]
+        else:
+            cis["id"] = cis["id"].fillna(cis["name"])
+        details = {"columns": mapped.mapping, "identity": "sys_id" if "id" in mapped.provided else "name"}
+        return AdapterResult({"cis": cis}, 0, mapped.rejections, details, {"cis": mapped.provided | {"id"}})
+
+    def _relations(self, frame: pd.DataFrame, lines: pd.Series, display: str, options: dict) -> AdapterResult:
+        mapped = map_fields(frame, lines, REL_FIELDS, display, options)
+        rel = mapped.frame
+        derived = rel["parent_id"] + "|" + rel["relation_type"].fillna("") + "|" + rel["child_id"]
+        rel["id"] = rel["id"].fillna(derived) if "id" in rel else derived
+        return AdapterResult(
+            {"ci_relations": rel},
+            0,
+            mapped.rejections,
+            {"columns": mapped.mapping},
+            {"ci_relations": mapped.provided | {"id"}},
+        )
+
+
+def _links_from_columns(
+    frame: pd.DataFrame, lines: pd.Series, mapped, link_columns: dict[str, str], display: str
+) -> pd.DataFrame | None:
+    """Reference fields on a ticket (problem_id, rfc, caused_by) become typed links."""
+    present = [c for c in link_columns if c in frame.columns]
+    if not present:
+        return None
+    accepted = lines.isin(set(mapped.frame["_source_line"].tolist())).to_numpy()
+    source = frame[accepted]
+    source_lines = lines[accepted].to_numpy()
+    parts = []
+    for column in present:
+        targets = source[column].str.strip()
+        keep = (targets.notna() & (targets != "")).to_numpy()
+        if not keep.any():
+            continue
+        parts.append(
+            pd.DataFrame(
+                {
+                    "from_id": source["number"].str.strip().to_numpy()[keep],
+                    "to_id": targets.to_numpy()[keep],
+                    "link_type": link_columns[column],
+                    "_source_line": source_lines[keep],
+                    "_source_file": display,
+                }
+            )
+        )
+    if not parts:
+        return pd.DataFrame(columns=["id", "from_id", "to_id", "link_type", "_source_file", "_source_line"])
+    links = pd.concat(parts, ignore_index=True)
+    links["id"] = links["from_id"] + ">" + links["link_type"] + ">" + links["to_id"]
+    return links

@@ -1,0 +1,28 @@
+"""Report writers: one report model, many renderings, each registered by format name."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from reports.html_writer import render_html
+from sms_audit.registry import Registry
+
+
+class Writer:
+    def __init__(self, filename: str, render: Callable[[dict[str, Any]], str]) -> None:
+        self.filename = filename
+        self.render = render
+
+
+WRITERS: Registry[Writer] = Registry("report format")
+
+
+def render_json(report: dict[str, Any]) -> str:
+    """Stable key order (as built), two-space indent, UTF-8, trailing newline."""
+    return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+
+
+WRITERS.register("json")(Writer("report.json", render_json))
+WRITERS.register("html")(Writer("report.html", render_html))

@@ -1,0 +1,3 @@
+from sms_audit.cli import main
+
+main()

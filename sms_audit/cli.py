@@ -1,0 +1,244 @@
+"""The ``sms-audit`` command: a thin shell over the Python API.
+
+Exit codes are the same for every command (see :mod:`sms_audit.errors`):
+0 ok, 1 findings at or above --fail-on, 2 usage error, 3 unusable config or
+evidence, 4 evidence insufficient under --strict, 5 internal error.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sms_audit import __version__
+from sms_audit.errors import (
+    EXIT_FINDINGS,
+    EXIT_INSUFFICIENT,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_USAGE,
+    SmsAuditError,
+)
+
+log = logging.getLogger("sms_audit")
+FAIL_ON_CHOICES = ["major", "minor", "observation", "ofi", "none"]
+
+
+def _handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn known errors into their exit codes with a one-paragraph message on stderr."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except SmsAuditError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except BrokenPipeError:  # output piped into head or similar: stop quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(EXIT_OK)
+        except Exception as exc:  # noqa: BLE001 - the last line of defence, reported as internal
+            log.debug("internal error", exc_info=True)
+            click.echo(
+                f"internal error: {type(exc).__name__}: {exc} (rerun with --verbose for the traceback; "
+                "please report it)",
+                err=True,
+            )
+            sys.exit(EXIT_INTERNAL)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="sms-audit")
+@click.option("-v", "--verbose", is_flag=True, help="Log details to stderr.")
+def cli(verbose: bool) -> None:
+    """Audit IT service management evidence against ISO/IEC 20000-1:2018."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        stream=sys.stderr,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+def _formats(value: str | None) -> list[str]:
+    from reports.writers import WRITERS
+
+    names = [part.strip() for part in (value or "").split(",") if part.strip()]
+    for name in names:
+        if name not in WRITERS:
+            raise click.BadParameter(
+                f"unknown format {name!r}; choose from {', '.join(WRITERS.names())}", param_hint="--format"
+            )
+    return names
+
+
+@cli.command()
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="SMS_AUDIT_CONFIG",
+    help="Config file (default: ./sms-audit.yaml).",
+)
+@click.option("--demo", is_flag=True, help="Generate the built-in demo evidence into a temporary folder and scan it.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="SMS_AUDIT_OUT",
+    help="Output folder (default: ./audit-out, or outputs.dir from the config).",
+)
+@click.option(
+    "--format",
+    "formats",
+    envvar="SMS_AUDIT_FORMAT",
+    help="Comma-separated report formats, e.g. json,html (report.json is always written).",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(FAIL_ON_CHOICES),
+    envvar="SMS_AUDIT_FAIL_ON",
+    help="Exit 1 when a finding is graded at or above this (default: major).",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    envvar="SMS_AUDIT_STRICT",
+    help="Exit 4 when any rule could not be judged for lack of evidence.",
+)
+@click.option("--as-of", envvar="SMS_AUDIT_AS_OF", help="Reference date YYYY-MM-DD (default: from the config).")
+@click.option("--seed", type=int, default=None, help="Seed for --demo evidence.")
+@click.option("--tickets", type=int, default=None, help="Number of tickets for --demo evidence.")
+@_handle_errors
+def scan(
+    config_path: Path | None,
+    demo: bool,
+    out_dir: Path | None,
+    formats: str | None,
+    fail_on: str | None,
+    strict: bool,
+    as_of: str | None,
+    seed: int | None,
+    tickets: int | None,
+) -> None:
+    """Scan evidence and write report.json (and other formats) into --out."""
+    from sms_audit.config import CONFIG_FILENAME, DEFAULT_FAIL_ON, DEFAULT_FORMATS, DEFAULT_OUT, load_config
+    from sms_audit.demo import DEFAULT_SEED, DEFAULT_TICKETS, generate_demo
+    from sms_audit.scan import scan as run_scan
+    from sms_audit.scan import write_outputs
+
+    if demo and config_path:
+        raise click.UsageError("give either --config or --demo, not both")
+    requested = _formats(formats)
+    with tempfile.TemporaryDirectory(prefix="sms-audit-demo-") as tmp:
+        if demo:
+            summary = generate_demo(
+                Path(tmp), seed=seed if seed is not None else DEFAULT_SEED, tickets=tickets or DEFAULT_TICKETS
+            )
+            click.echo(f"demo evidence generated (seed {summary['seed']}, {summary['tickets']} tickets)", err=True)
+            config_path = Path(tmp) / CONFIG_FILENAME
+        config = load_config(config_path or Path(CONFIG_FILENAME), as_of=as_of)
+        result = run_scan(config)
+        outputs = config.outputs
+        out = out_dir or Path(outputs.get("dir") or DEFAULT_OUT)
+        if not out_dir and outputs.get("dir") and not demo:
+            out = config.base_dir / outputs["dir"]
+        chosen = requested or list(outputs.get("formats") or DEFAULT_FORMATS)
+        _formats(",".join(chosen))
+        written = write_outputs(result, out, chosen)
+    threshold = fail_on or outputs.get("fail_on") or DEFAULT_FAIL_ON
+    _print_summary(result.report, written)
+    if strict and result.insufficient():
+        click.echo(f"strict: {len(result.insufficient())} rule(s) could not be judged for lack of evidence", err=True)
+        sys.exit(EXIT_INSUFFICIENT)
+    sys.exit(EXIT_FINDINGS if result.fails_on(threshold) else EXIT_OK)
+
+
+def _print_summary(report: dict[str, Any], written: list[Path]) -> None:
+    audit, summary = report["audit"], report["summary"]
+    results = summary["results"]
+    grades = summary["findings_by_grade"]
+    click.echo(
+        f"{audit['organisation']}: {audit['standard']}, period {audit['period']['from']} to "
+        f"{audit['period']['to']}, as of {audit['as_of']}"
+    )
+    click.echo(
+        f"rules: {sum(results.values())} evaluated: {results['pass']} pass, {results['fail']} fail, "
+        f"{results['evidence_insufficient']} evidence insufficient, {results['not_applicable']} not applicable"
+    )
+    click.echo("findings: " + ", ".join(f"{grades[g]} {g}" for g in grades))
+    rows = sum(f["rows_read"] for f in report["evidence"]["files"])
+    rejected = sum(f["rows_rejected"] for f in report["evidence"]["files"])
+    click.echo(f"evidence: {len(report['evidence']['files'])} files, {rows} rows read, {rejected} rejected")
+    for path in written:
+        click.echo(f"wrote {path}")
+
+
+@cli.group()
+def catalogue() -> None:
+    """The clause catalogue of ISO/IEC 20000-1:2018."""
+
+
+@catalogue.command("list")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--edition", default="iso20000-1-2018", show_default=True, help="Catalogue id.")
+@_handle_errors
+def catalogue_list(fmt: str, edition: str) -> None:
+    """List every clause with its title and parent."""
+    from sms_audit.catalogue import load_catalogue
+
+    cat = load_catalogue(edition)
+    if fmt == "json":
+        click.echo(json.dumps([{"id": c.id, "title": c.title, "parent": c.parent} for c in cat.clauses], indent=2))
+        return
+    for clause in cat.clauses:
+        count = len(clause.requirements)
+        marker = "" if clause.heading else f"  ({count} requirement{'s' if count != 1 else ''})"
+        click.echo(f"{'  ' * clause.depth}{clause.id:<10} {clause.title}{marker}")
+
+
+@cli.group()
+def demo() -> None:
+    """Built-in demo evidence with recorded ground truth."""
+
+
+@demo.command("generate")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--seed", type=int, default=None, help="Random seed (default 20000).")
+@click.option("--tickets", type=int, default=None, help="Approximate number of tickets (default 600).")
+@_handle_errors
+def demo_generate(out_dir: Path, seed: int | None, tickets: int | None) -> None:
+    """Write a fictional provider's ServiceNow-style exports, a config and ground-truth.json."""
+    from sms_audit.demo import DEFAULT_SEED, DEFAULT_TICKETS, generate_demo
+
+    try:
+        summary = generate_demo(
+            out_dir, seed=DEFAULT_SEED if seed is None else seed, tickets=tickets or DEFAULT_TICKETS
+        )
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--tickets") from None
+    click.echo(
+        f"wrote demo evidence to {summary['out']}: {summary['tickets']} tickets, seed {summary['seed']}, "
+        f"{summary['defects']} planted defects across {summary['rules_with_defects']} rules"
+    )
+    click.echo(f"scan it with: sms-audit scan --config {Path(summary['out']) / 'sms-audit.yaml'}")
+
+
+def main() -> None:
+    try:
+        cli(standalone_mode=True)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (EXIT_OK if exc.code is None else EXIT_USAGE)
+        raise SystemExit(code) from None

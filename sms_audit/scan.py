@@ -1,0 +1,136 @@
+"""The scan: load evidence, evaluate every rule, build the one report model."""
+
+from __future__ import annotations
+
+import datetime as dt
+import platform
+import socket
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sms_audit import __version__
+from sms_audit.config import ScanConfig
+from sms_audit.engine import RuleResult, clause_verdicts, safe_evaluate
+from sms_audit.evidence import Evidence, load_evidence
+from sms_audit.expressions import EvalContext
+from sms_audit.grading import GRADES, RESULT_STATUSES, VERDICTS, at_or_above
+from sms_audit.rules import RulePack, load_packs
+
+SCHEMA_VERSION = "1.0"
+
+
+@dataclass
+class ScanResult:
+    report: dict[str, Any]
+    results: list[RuleResult]
+    evidence: Evidence
+    packs: list[RulePack]
+
+    @property
+    def findings(self) -> list[dict[str, Any]]:
+        return self.report["findings"]
+
+    def worst_grade(self) -> str | None:
+        grades = {f["grade"] for f in self.findings}
+        return next((g for g in GRADES if g in grades), None)
+
+    def fails_on(self, threshold: str) -> bool:
+        return any(at_or_above(f["grade"], threshold) for f in self.findings)
+
+    def insufficient(self) -> list[RuleResult]:
+        return [r for r in self.results if r.status == "evidence_insufficient"]
+
+
+def context_for(config: ScanConfig, parameters: dict[str, Any]) -> EvalContext:
+    return EvalContext(
+        as_of=pd.Timestamp(config.as_of),
+        period_start=pd.Timestamp(config.period_from),
+        period_end=pd.Timestamp(config.period_to),
+        params=parameters,
+    )
+
+
+def scan(config: ScanConfig) -> ScanResult:
+    """Run a whole scan; the report's ``run`` object holds everything run-specific."""
+    started = dt.datetime.now(dt.UTC)
+    clock = time.perf_counter()
+    packs = load_packs(config.rule_packs, config.base_dir)
+    evidence = load_evidence(config)
+    scope_key = "services=" + ",".join(sorted(config.services)) if config.services else "all"
+    results: list[RuleResult] = []
+    clauses: list[dict[str, Any]] = []
+    for pack in packs:
+        parameters = {**pack.defaults(), **{k: v for k, v in config.parameters.items() if k in pack.parameters}}
+        ctx = context_for(config, parameters)
+        pack_results = [safe_evaluate(rule, evidence, ctx, pack.catalogue, scope_key) for rule in pack.rules]
+        results.extend(pack_results)
+        clauses = clause_verdicts(pack.catalogue, pack_results)
+    results.sort(key=lambda r: r.rule.id)
+    report = build_report(config, packs, evidence, results, clauses)
+    report["run"] = {
+        "scan_id": str(uuid.uuid4()),
+        "started_at": started.isoformat(timespec="seconds"),
+        "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "duration_seconds": round(time.perf_counter() - clock, 3),
+        "tool_version": __version__,
+        "host": socket.gethostname(),
+        "python": platform.python_version(),
+    }
+    return ScanResult(report, results, evidence, packs)
+
+
+def build_report(
+    config: ScanConfig,
+    packs: list[RulePack],
+    evidence: Evidence,
+    results: list[RuleResult],
+    clauses: list[dict[str, Any]],
+) -> dict[str, Any]:
+    findings = sorted(
+        (r.finding_dict() for r in results if r.status == "fail"),
+        key=lambda f: (GRADES.index(f["grade"]), f["rule"]),
+    )
+    catalogue = packs[0].catalogue if packs else None
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "run": {},
+        "audit": {
+            "organisation": config.organisation,
+            "period": {"from": config.period_from.isoformat(), "to": config.period_to.isoformat()},
+            "as_of": config.as_of.isoformat(),
+            "edition": catalogue.edition if catalogue else None,
+            "standard": catalogue.standard if catalogue else None,
+            "scope": {"services": sorted(config.services)},
+        },
+        "rule_packs": [{"id": p.id, "version": p.version, "edition": p.edition, "rules": len(p.rules)} for p in packs],
+        "summary": {
+            "results": {s: sum(r.status == s for r in results) for s in RESULT_STATUSES[:4]},
+            "findings_by_grade": {g: sum(f["grade"] == g for f in findings) for g in GRADES},
+            "clauses_by_verdict": {v: sum(c["verdict"] == v for c in clauses) for v in VERDICTS},
+        },
+        "evidence": {
+            "files": [f.to_dict() for f in evidence.files],
+            "tables": evidence.counts(),
+            "filtered": evidence.filtered,
+        },
+        "results": [r.to_dict() for r in results],
+        "findings": findings,
+        "clauses": clauses,
+    }
+
+
+def write_outputs(result: ScanResult, out_dir: Path, formats: list[str]) -> list[Path]:
+    """Write report.json always, plus every requested format, atomically into ``out_dir``."""
+    from reports.writers import WRITERS
+    from sms_audit.io import write_atomic
+
+    written = []
+    for name in ["json", *[f for f in formats if f != "json"]]:
+        writer = WRITERS.get(name)
+        written.append(write_atomic(out_dir, writer.filename, writer.render(result.report)))
+    return written
