@@ -293,4 +293,3 @@ def _describe(err: jsonschema.ValidationError, schema: dict) -> str:
 
 def load_packs(names: tuple[str, ...], base_dir: Path | None = None) -> list[RulePack]:
     return [load_pack(resolve_pack_path(name, base_dir)) for name in names]
-

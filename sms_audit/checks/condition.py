@@ -41,5 +41,5 @@ class ConditionCheck(CheckKind):
             population,
             offending,
             constant_reasons(population, offending, self.spec["violation"]),
-            f"records where '{self.spec['assert']}' does not hold",
+            self.spec["violation"],
         )
