@@ -47,8 +47,32 @@ class AdapterResult:
         return self.rows_read - self.rows_rejected
 
 
+@dataclass(frozen=True)
+class Sample:
+    """The start of a file, prepared once for every adapter's ``detect``."""
+
+    path: Path
+    suffix: str  # lower-case, with the dot: ".csv", ".xml", ".xlsx"
+    text: str  # first 64 KiB decoded ("" for binary formats such as XLSX)
+    header: tuple[str, ...]  # cells of the first non-empty delimited record, stripped
+    normalised: frozenset[str]  # header cells through mapping.normalise_header
+
+
+@dataclass(frozen=True)
+class Detection:
+    """An adapter's claim on a file: confidence 0..1, why, and options it worked out (e.g. table)."""
+
+    score: float
+    reason: str
+    options: dict[str, Any] = field(default_factory=dict)
+
+
 class Adapter(Protocol):
-    """Turns one evidence file into canonical tables."""
+    """Turns one evidence file into canonical tables.
+
+    Adapters may also define ``detect(sample: Sample) -> Detection | None`` (a static
+    or class method) so ``--adapter auto`` can recognise their format.
+    """
 
     name: str
     description: str
