@@ -23,9 +23,9 @@ except PackageNotFoundError:  # running from a source tree
 _API = {
     "ScanConfig": "sms_audit.config",
     "load_config": "sms_audit.config",
-    "ScanResult": "sms_audit.scan",
-    "scan": "sms_audit.scan",
-    "write_outputs": "sms_audit.scan",
+    "ScanResult": "sms_audit.scanner",
+    "scan": "sms_audit.scanner",
+    "write_outputs": "sms_audit.scanner",
 }
 
 __all__ = ["__version__", *_API]

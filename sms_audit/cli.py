@@ -136,8 +136,8 @@ def scan(
     """Scan evidence and write report.json (and other formats) into --out."""
     from sms_audit.config import CONFIG_FILENAME, DEFAULT_FAIL_ON, DEFAULT_FORMATS, DEFAULT_OUT, load_config
     from sms_audit.demo import DEFAULT_SEED, DEFAULT_TICKETS, generate_demo
-    from sms_audit.scan import scan as run_scan
-    from sms_audit.scan import write_outputs
+    from sms_audit.scanner import scan as run_scan
+    from sms_audit.scanner import write_outputs
 
     if demo and config_path:
         raise click.UsageError("give either --config or --demo, not both")

@@ -7,7 +7,7 @@ import pytest
 
 from sms_audit.config import load_config
 from sms_audit.demo import generate_demo
-from sms_audit.scan import scan
+from sms_audit.scanner import scan
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SHARED_DATA = SHARED / "data"

@@ -13,7 +13,7 @@ from sms_audit.engine import evaluate_rule
 from sms_audit.evidence import Evidence
 from sms_audit.model import table_spec
 from sms_audit.rules import load_packs
-from sms_audit.scan import context_for
+from sms_audit.scanner import context_for
 
 PACK = load_packs(("iso20000-1-2018",))[0]
 RULES = {rule.id: rule for rule in PACK.rules}

@@ -10,7 +10,7 @@ import pytest
 from sms_audit.config import load_config
 from sms_audit.grading import grade_for
 from sms_audit.rules import load_packs
-from sms_audit.scan import scan
+from sms_audit.scanner import scan
 
 RULE_IDS = [rule.id for pack in load_packs(("iso20000-1-2018",)) for rule in pack.rules]
 
@@ -74,7 +74,7 @@ def _without_run(path: Path) -> dict:
 
 def test_same_seed_gives_identical_reports_apart_from_run(tmp_path):
     from sms_audit.demo import generate_demo
-    from sms_audit.scan import write_outputs
+    from sms_audit.scanner import write_outputs
 
     texts = []
     for name in ("a", "b"):
