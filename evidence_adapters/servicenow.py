@@ -13,9 +13,9 @@ from typing import Any
 
 import pandas as pd
 
-from evidence_adapters.base import ADAPTERS, AdapterResult
+from evidence_adapters.base import ADAPTERS, AdapterResult, Detection, Sample
 from evidence_adapters.csv_source import read_delimited
-from evidence_adapters.mapping import Field, MissingColumnError, map_fields
+from evidence_adapters.mapping import Field, MissingColumnError, map_fields, normalise_header
 from sms_audit.errors import EvidenceError
 
 INCIDENT_STATES = {
@@ -72,14 +72,14 @@ _COMMON = (
     Field("urgency", ("urgency",), "leading_int", LEVELS),
     Field("category", ("category",)),
     Field("subcategory", ("subcategory",)),
-    Field("service", ("business_service", "service_offering", "u_service")),
+    Field("service", ("business_service", "service_offering", "u_service", "service")),
     Field("ci_id", ("cmdb_ci", "configuration_item")),
     Field("assignment_group", ("assignment_group",)),
     Field("assigned_to", ("assigned_to",)),
     Field("short_description", ("short_description",)),
-    Field("opened_at", ("opened_at", "sys_created_on"), "datetime"),
-    Field("resolved_at", ("resolved_at",), "datetime"),
-    Field("closed_at", ("closed_at",), "datetime"),
+    Field("opened_at", ("opened_at", "opened", "sys_created_on", "created"), "datetime"),
+    Field("resolved_at", ("resolved_at", "resolved"), "datetime"),
+    Field("closed_at", ("closed_at", "closed"), "datetime"),
     Field("reassignment_count", ("reassignment_count",), "integer"),
 )
 
@@ -103,10 +103,10 @@ TICKET_TABLES: dict[str, dict[str, Any]] = {
             Field("risk", ("risk",), "token", CHANGE_RISK),
             Field("approval", ("approval",), "token", APPROVAL),
             Field("approved_at", ("approval_set", "u_approved_at"), "datetime"),
-            Field("planned_start", ("start_date", "planned_start"), "datetime"),
-            Field("planned_end", ("end_date", "planned_end"), "datetime"),
-            Field("actual_start", ("work_start", "actual_start"), "datetime"),
-            Field("actual_end", ("work_end", "actual_end"), "datetime"),
+            Field("planned_start", ("start_date", "planned_start", "planned_start_date"), "datetime"),
+            Field("planned_end", ("end_date", "planned_end", "planned_end_date"), "datetime"),
+            Field("actual_start", ("work_start", "actual_start", "actual_start_date"), "datetime"),
+            Field("actual_end", ("work_end", "actual_end", "actual_end_date"), "datetime"),
             Field("outcome", ("close_code",), "token", CLOSE_CODES),
             Field("backout_plan", ("backout_plan",), "present"),
             Field("test_plan", ("test_plan",), "present"),
@@ -125,6 +125,26 @@ TICKET_TABLES: dict[str, dict[str, Any]] = {
         "links": {"rfc": "resolved_by_change"},
     },
 }
+
+REQUEST_ITEM_STATES = {
+    "-5": "pending",
+    "1": "open",
+    "2": "in_progress",
+    "3": "closed",
+    "4": "closed_incomplete",
+    "7": "cancelled",
+    "work_in_progress": "in_progress",
+    "closed_complete": "closed",
+    "closed_skipped": "cancelled",
+}
+TICKET_TABLES["sc_req_item"] = {
+    "record_type": "service_request",
+    "states": REQUEST_ITEM_STATES,
+    "fields": (Field("category", ("cat_item", "item", "category")),),
+    "links": {},
+}
+# Number prefixes of ServiceNow's default numbering, used to recognise a list export's table.
+NUMBER_PREFIXES = {"INC": "incident", "CHG": "change_request", "PRB": "problem", "RITM": "sc_req_item"}
 
 CI_FIELDS = (
     Field("id", ("sys_id",)),
@@ -166,7 +186,7 @@ CI_FIELDS = (
     Field("support_group", ("support_group", "assignment_group")),
     Field("service", ("business_service", "u_service")),
     Field("criticality", ("business_criticality", "u_criticality", "criticality"), "token"),
-    Field("updated_at", ("sys_updated_on",), "datetime"),
+    Field("updated_at", ("sys_updated_on", "updated"), "datetime"),
 )
 
 REL_FIELDS = (
@@ -187,10 +207,66 @@ def _table_from_name(path: Path) -> str | None:
     return "cmdb_ci" if stem.startswith("cmdb_ci") else None
 
 
+_TICKET_MARKERS = ("state", "opened_at", "opened", "short_description", "assignment_group", "priority", "caller_id")
+
+
+def _first_value(sample: Sample, column: str) -> str | None:
+    """The first data cell of ``column`` in the sample (used for number prefixes and relation types)."""
+    import csv
+
+    lines = [line for line in sample.text.splitlines() if line.strip()]
+    if len(lines) < 2 or column not in sample.normalised:
+        return None
+    delimiter = "," if sample.text.count(",") >= sample.text.count(";") else ";"
+    rows = list(csv.reader(lines[:2], delimiter=delimiter))
+    header = [normalise_header(h) for h in rows[0]]
+    return rows[1][header.index(column)].strip() if len(rows) > 1 and len(rows[1]) == len(header) else None
+
+
+def detect_table(sample: Sample) -> tuple[str | None, str]:
+    """Which ServiceNow table a list export holds, and why."""
+    cols = sample.normalised
+    if {"parent", "child", "type"} <= cols:
+        return "cmdb_rel_ci", "columns parent, child, type"
+    if "name" in cols and cols & {"sys_class_name", "class"} and cols & {"install_status", "operational_status"}:
+        return "cmdb_ci", "columns name, class and install/operational status"
+    if "number" in cols:
+        number = _first_value(sample, "number") or ""
+        prefix = next((p for p in sorted(NUMBER_PREFIXES, key=len, reverse=True) if number.upper().startswith(p)), None)
+        if prefix:
+            return NUMBER_PREFIXES[prefix], f"record numbers start with {prefix} ({number})"
+        by_name = _table_from_name(sample.path)
+        if by_name:
+            return by_name, f"file name {sample.path.name}"
+    return None, ""
+
+
 @ADAPTERS.register("servicenow")
 class ServiceNowAdapter:
     name = "servicenow"
     description = "ServiceNow list export (CSV, field-name headers, display or raw values)"
+
+    @staticmethod
+    def detect(sample: Sample) -> Detection | None:
+        if sample.suffix not in (".csv", ".txt"):
+            return None
+        table, why = detect_table(sample)
+        if table is None:
+            return None
+        if table in TICKET_TABLES:
+            markers = [m for m in _TICKET_MARKERS if m in sample.normalised]
+            if not markers:
+                return None
+            score = min(0.95, 0.55 + 0.06 * len(markers))
+            if {"sys_mod_count", "sys_updated_on"} <= sample.normalised:
+                score = 0.5  # an update-history export: the history adapter reads it better
+            return Detection(score, f"ServiceNow {table} export: {why}; fields {', '.join(markers)}", {"table": table})
+        if table == "cmdb_rel_ci":
+            kind = _first_value(sample, "type") or ""
+            score = 0.95 if "::" in kind else 0.6
+            detail = f"; relation type {kind!r} uses ServiceNow's parent::child form" if "::" in kind else ""
+            return Detection(score, f"ServiceNow cmdb_rel_ci export: {why}{detail}", {"table": table})
+        return Detection(0.9, f"ServiceNow cmdb_ci export: {why}", {"table": table})
 
     def load(self, path: Path, display_path: str, options: dict[str, Any]) -> AdapterResult:
         table = options.get("table") or _table_from_name(path)

@@ -48,6 +48,7 @@ class ScanConfig:
     parameters: dict[str, Any] = field(default_factory=dict)
     outputs: dict[str, Any] = field(default_factory=dict)
     config_path: Path | None = None
+    quality: dict[str, float] = field(default_factory=dict)
 
 
 def _schema() -> dict:
@@ -127,13 +128,16 @@ def build_config(
     sources = []
     for entry in data["evidence"]:
         raw_paths = [entry["path"]] if "path" in entry else list(entry["paths"])
+        options = plain(entry.get("options") or {})
+        if isinstance(options.get("mapping"), str):
+            options["mapping"] = str(base_dir / options["mapping"])  # mapping files sit beside the config
         sources.append(
             EvidenceSource(
-                adapter=entry["adapter"],
+                adapter=entry.get("adapter", "auto"),
                 paths=tuple((base_dir / p) for p in raw_paths),
                 display_paths=tuple(str(p) for p in raw_paths),
                 kind=entry.get("kind"),
-                options=plain(entry.get("options") or {}),
+                options=options,
             )
         )
     return ScanConfig(
@@ -148,4 +152,5 @@ def build_config(
         parameters=plain(data.get("parameters") or {}),
         outputs=plain(data.get("outputs") or {}),
         config_path=config_path,
+        quality=plain(data.get("quality") or {}),
     )

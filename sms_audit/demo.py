@@ -402,6 +402,13 @@ def _build_problems(data: DemoData, count: int, members: dict[str, list[str]]) -
         )
 
 
+def _link_incidents_to_problems(data: DemoData) -> None:
+    """About one incident in eight names the problem raised for it (ServiceNow's problem_id field)."""
+    problems = [p for p in data.problems if p["number"] not in data.used]
+    for incident in data.rng.sample(data.incidents[: len(data.incidents) - 5], len(data.incidents) // 8):
+        incident["problem_id"] = data.rng.choice(problems)["number"]
+
+
 def _date(value: dt.datetime | dt.date | None) -> str:
     return value.strftime("%Y-%m-%d") if value else ""
 
@@ -638,6 +645,7 @@ def generate_demo(out: Path, seed: int = DEFAULT_SEED, tickets: int = DEFAULT_TI
     _build_changes(data, int(tickets * 0.2), members)
     _build_problems(data, max(20, int(tickets * 0.1)), members)
     _build_documents(data)
+    _link_incidents_to_problems(data)
     _inject_defects(data)
     files = {
         "exports/incident.csv": _csv(INCIDENT_COLUMNS, data.incidents),

@@ -14,6 +14,7 @@ from sms_audit.evidence import Evidence, record_refs
 from sms_audit.expressions import EvalContext
 from sms_audit.grading import comparison, grade_for, verdict_for_result, worst_verdict
 from sms_audit.model import SOURCE_FILE, SOURCE_LINE
+from sms_audit.quality import failure_reason
 from sms_audit.rules import Rule
 
 
@@ -162,6 +163,9 @@ def _evidence_gap(rule: Rule, evidence: Evidence) -> str | None:
         missing = sorted(set(columns) - evidence.provided[table])
         if missing:
             return f"the evidence for '{table}' has no column for {', '.join(missing)}"
+        failed = failure_reason(evidence.quality, table)
+        if failed:
+            return failed
     return None
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from evidence_adapters import ADAPTERS, AdapterResult
+from evidence_adapters.detect import detect_adapter
 from sms_audit.config import ScanConfig
 from sms_audit.errors import EvidenceError
 from sms_audit.model import SOURCE_FILE, SOURCE_LINE, table_spec, table_specs
@@ -47,6 +48,7 @@ class FileManifest:
             "rejections": self.rejections,
             "encoding": self.details.get("encoding"),
             "delimiter": self.details.get("delimiter"),
+            "detection": self.details.get("detection"),
         }
 
 
@@ -58,6 +60,7 @@ class Evidence:
     provided: dict[str, set[str]]
     files: list[FileManifest]
     filtered: dict[str, dict[str, int]] = field(default_factory=dict)
+    quality: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def has_table(self, name: str) -> bool:
         return name in self.provided
@@ -79,14 +82,39 @@ def sha256_of(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def load_file(adapter_name: str, path: Path, display: str, options: dict[str, Any]) -> AdapterResult:
+def load_file(
+    adapter_name: str, path: Path, display: str, options: dict[str, Any]
+) -> tuple[FileManifest, AdapterResult]:
+    """Load one file through its adapter (``auto``: the detected one) and describe it for the manifest."""
+    if not path.is_file():
+        raise EvidenceError(f"{display}: evidence file not found (resolved to {path}); fix the path in the config")
+    detection = None
+    if adapter_name == "auto":
+        choice = detect_adapter(path, display)
+        adapter_name, detection = choice.adapter, choice.detection
+        options = {**detection.options, **options}
     try:
         adapter = ADAPTERS.get(adapter_name)()
     except UnknownEntryError as exc:
         raise EvidenceError(f"{display}: {exc}") from None
-    if not path.is_file():
-        raise EvidenceError(f"{display}: evidence file not found (resolved to {path}); fix the path in the config")
-    return adapter.load(path, display, options)
+    result = adapter.load(path, display, options)
+    digest, size = sha256_of(path)
+    details = dict(result.details)
+    if detection is not None:
+        details["detection"] = {"score": round(detection.score, 3), "reason": detection.reason}
+    manifest = FileManifest(
+        path=display,
+        sha256=digest,
+        bytes=size,
+        adapter=adapter_name,
+        tables={name: len(frame) for name, frame in result.tables.items()},
+        rows_read=result.rows_read,
+        rows_accepted=result.rows_accepted,
+        rows_rejected=result.rows_rejected,
+        rejections=[r.to_dict() for r in result.rejections],
+        details=details,
+    )
+    return manifest, result
 
 
 def load_evidence(config: ScanConfig) -> Evidence:
@@ -95,25 +123,11 @@ def load_evidence(config: ScanConfig) -> Evidence:
     files: list[FileManifest] = []
     for source in config.sources:
         for path, display in zip(source.paths, source.display_paths, strict=True):
-            result = load_file(source.adapter, path, display, source.options)
-            digest, size = sha256_of(path)
+            manifest, result = load_file(source.adapter, path, display, source.options)
             for name, frame in result.tables.items():
                 parts.setdefault(name, []).append(frame)
                 provided.setdefault(name, set()).update(result.provided_columns.get(name, set(frame.columns)))
-            files.append(
-                FileManifest(
-                    path=display,
-                    sha256=digest,
-                    bytes=size,
-                    adapter=source.adapter,
-                    tables={name: len(frame) for name, frame in result.tables.items()},
-                    rows_read=result.rows_read,
-                    rows_accepted=result.rows_accepted,
-                    rows_rejected=result.rows_rejected,
-                    rejections=[r.to_dict() for r in result.rejections],
-                    details=result.details,
-                )
-            )
+            files.append(manifest)
     tables = {}
     for name, frames in parts.items():
         spec = table_spec(name)

@@ -19,6 +19,7 @@ from sms_audit.engine import RuleResult, clause_verdicts, safe_evaluate
 from sms_audit.evidence import Evidence, load_evidence
 from sms_audit.expressions import EvalContext
 from sms_audit.grading import GRADES, RESULT_STATUSES, VERDICTS, at_or_above
+from sms_audit.quality import assess
 from sms_audit.rules import RulePack, load_packs
 
 SCHEMA_VERSION = "1.0"
@@ -61,6 +62,7 @@ def scan(config: ScanConfig) -> ScanResult:
     clock = time.perf_counter()
     packs = load_packs(config.rule_packs, config.base_dir)
     evidence = load_evidence(config)
+    evidence.quality = assess(evidence, config)
     scope_key = "services=" + ",".join(sorted(config.services)) if config.services else "all"
     results: list[RuleResult] = []
     clauses: list[dict[str, Any]] = []
@@ -117,6 +119,7 @@ def build_report(
             "files": [f.to_dict() for f in evidence.files],
             "tables": evidence.counts(),
             "filtered": evidence.filtered,
+            "quality": evidence.quality,
         },
         "results": [r.to_dict() for r in results],
         "findings": findings,
