@@ -236,6 +236,59 @@ def demo_generate(out_dir: Path, seed: int | None, tickets: int | None) -> None:
     click.echo(f"scan it with: sms-audit scan --config {Path(summary['out']) / 'sms-audit.yaml'}")
 
 
+@cli.group()
+def evidence() -> None:
+    """Look at evidence files before scanning them."""
+
+
+@evidence.command("inspect")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--adapter", default="auto", show_default=True, help="Adapter name, or auto to detect the format.")
+@click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path), help="Mapping file for the mapped adapter.")
+@click.option("--table", help="Source table when the adapter needs it (e.g. ServiceNow incident).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@_handle_errors
+def evidence_inspect(files: tuple[Path, ...], adapter: str, mapping: Path | None, table: str | None, fmt: str) -> None:
+    """Show the chosen adapter, the column mapping, a column profile and rejected rows."""
+    from sms_audit.inspect import inspect_files, render_table
+
+    options: dict[str, Any] = {}
+    if mapping:
+        options["mapping"] = str(mapping)
+        adapter = "mapped" if adapter == "auto" else adapter
+    if table:
+        options["table"] = table
+    report = inspect_files(list(files), adapter, options)
+    click.echo(json.dumps(report, indent=2, ensure_ascii=False) if fmt == "json" else render_table(report))
+
+
+@evidence.command("map")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--table", help="Canonical table (default: guessed from the header).")
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the mapping here instead of to stdout.",
+)
+@_handle_errors
+def evidence_map(file: Path, table: str | None, out_path: Path | None) -> None:
+    """Write a starting mapping file for the 'mapped' adapter from FILE's header."""
+    from evidence_adapters.detect import make_sample
+    from evidence_adapters.mapped import mapping_yaml
+    from sms_audit.io import write_atomic
+
+    sample = make_sample(file)
+    if not sample.header:
+        raise click.BadParameter(f"{file}: no header row found", param_hint="FILE")
+    text = mapping_yaml(file.name, list(sample.header), table)
+    if out_path:
+        write_atomic(out_path.parent if str(out_path.parent) else Path("."), out_path.name, text)
+        click.echo(f"wrote {out_path}; use it with: adapter: mapped, options: {{mapping: {out_path.name}}}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
 def main() -> None:
     try:
         cli(standalone_mode=True)
