@@ -199,6 +199,18 @@ REL_FIELDS = (
 SERVICENOW_TABLES = (*TICKET_TABLES, "cmdb_ci", "cmdb_rel_ci")
 
 
+def name_identity(cis: pd.DataFrame) -> pd.Series:
+    """Identity of CIs exported without sys_id.
+
+    Tickets and relations refer to CIs by display name, so a CI whose name is unique is
+    identified by its name; names that repeat (the same software on many computers) get
+    ``name|class``. Rows still equal after that are reported as ambiguous, never merged.
+    """
+    repeated = cis["name"].duplicated(keep=False)
+    with_class = cis["name"] + "|" + cis["ci_class"].fillna("") if "ci_class" in cis else cis["name"]
+    return cis["name"].where(~repeated, with_class)
+
+
 def _table_from_name(path: Path) -> str | None:
     stem = path.stem.lower()
     for table in sorted(SERVICENOW_TABLES, key=len, reverse=True):
@@ -311,12 +323,14 @@ class ServiceNowAdapter:
     def _cis(self, frame: pd.DataFrame, lines: pd.Series, display: str, options: dict) -> AdapterResult:
         mapped = map_fields(frame, lines, CI_FIELDS, display, options)
         cis = mapped.frame
-        if "id" not in cis:
-            # Exports without sys_id identify CIs by display name, as tickets and relations do.
-            cis["id"] = cis["name"]
-        else:
-            cis["id"] = cis["id"].fillna(cis["name"])
-        details = {"columns": mapped.mapping, "identity": "sys_id" if "id" in mapped.provided else "name"}
+        derived = name_identity(cis)
+        cis["id"] = cis["id"].fillna(derived) if "id" in cis else derived
+        ambiguous = int(cis["id"].duplicated(keep=False).sum())
+        details = {
+            "columns": mapped.mapping,
+            "identity": "sys_id" if "id" in mapped.provided else "name, or name|class where names repeat",
+            "ambiguous_identities": ambiguous,
+        }
         return AdapterResult({"cis": cis}, 0, mapped.rejections, details, {"cis": mapped.provided | {"id"}})
 
     def _relations(self, frame: pd.DataFrame, lines: pd.Series, display: str, options: dict) -> AdapterResult:

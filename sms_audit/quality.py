@@ -56,7 +56,11 @@ def assess(evidence: Evidence, config: ScanConfig) -> dict[str, dict[str, Any]]:
         frame = evidence.table(table)
         checks = [_required(table, evidence.provided[table]), _not_empty(table, frame)]
         if len(frame):
-            checks.append(_duplicates(frame, settings["max_duplicate_share"]))
+            # CMDB exports without unique keys stay usable row by row; their ambiguity is reported.
+            limit = float("inf") if table == "cis" else settings["max_duplicate_share"]
+            checks.append(_duplicates(frame, limit))
+        if table == "ci_relations" and len(frame) and "cis" in evidence.provided:
+            checks.append(_ambiguous_ends(frame, evidence.table("cis")))
         if table == "tickets" and len(frame):
             checks += _ticket_checks(frame, config, settings)
         status = (
@@ -104,6 +108,21 @@ def _duplicates(frame: pd.DataFrame, max_share: float) -> QualityCheck:
     status = "fail" if share > max_share else "warning"
     return QualityCheck(
         "duplicate_ids", status, f"{len(ids)} ids occur more than once ({share:.1%} of rows): {examples}"
+    )
+
+
+def _ambiguous_ends(relations: pd.DataFrame, cis: pd.DataFrame) -> QualityCheck:
+    """Relation ends given as a display name that several CIs share cannot be resolved to one CI."""
+    shared = cis["name"][cis["name"].duplicated(keep=False)].dropna().unique()
+    ends = pd.concat([relations["parent_id"], relations["child_id"]])
+    ambiguous = sorted(set(ends[ends.isin(shared)].astype(str)))
+    if not ambiguous:
+        return QualityCheck("ambiguous_relation_ends", "ok", "every relation end names at most one CI")
+    examples = ", ".join(ambiguous[:5]) + (" …" if len(ambiguous) > 5 else "")
+    return QualityCheck(
+        "ambiguous_relation_ends",
+        "warning",
+        f"{len(ambiguous)} relation ends name several CIs (no sys_id in the export): {examples}",
     )
 
 

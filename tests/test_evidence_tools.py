@@ -224,17 +224,28 @@ def test_stale_evidence_is_insufficient_not_nonconforming(tmp_path, demo_dir):
     assert statuses["CI-001"]["status"] in ("pass", "fail")  # the CMDB is still judged
 
 
-def test_duplicate_ids_fail_the_gate(tmp_path):
+def test_duplicate_ids_fail_the_gate_for_tickets_and_warn_for_cis(tmp_path):
+    (tmp_path / "incident.csv").write_text(
+        "number,opened_at,state\nINC1,2026-01-02 10:00:00,New\nINC1,2026-06-20 10:00:00,New\n"
+        "INC2,2026-06-25 10:00:00,New\n"
+    )
     (tmp_path / "cmdb_ci.csv").write_text(
-        "name,sys_class_name,install_status,owned_by\n"
-        "a,Server,Installed,Ann\na,Server,Installed,Bob\nb,Server,Installed,\n"
+        "name,sys_class_name,install_status,owned_by\na,Server,Installed,Ann\na,Server,Installed,Bob\n"
+        "a,Database,Installed,Cy\nb,Server,Installed,\n"
     )
     (tmp_path / "sms-audit.yaml").write_text(
         'organisation: Dup test\naudit: {period: {from: "2026-01-01", to: "2026-06-30"}}\n'
-        "evidence:\n  - {path: cmdb_ci.csv}\n"
+        "evidence:\n  - {path: incident.csv}\n  - {path: cmdb_ci.csv}\n"
     )
     result = scan(load_config(tmp_path / "sms-audit.yaml"))
-    checks = {c["check"]: c for c in result.report["evidence"]["quality"]["cis"]["checks"]}
-    assert checks["duplicate_ids"]["status"] == "fail" and "a" in checks["duplicate_ids"]["detail"]
-    ci001 = next(r for r in result.report["results"] if r["rule"] == "CI-001")
-    assert ci001["status"] == "evidence_insufficient"
+    quality = result.report["evidence"]["quality"]
+    tickets = {c["check"]: c for c in quality["tickets"]["checks"]}
+    assert tickets["duplicate_ids"]["status"] == "fail" and "INC1" in tickets["duplicate_ids"]["detail"]
+    cis = {c["check"]: c for c in quality["cis"]["checks"]}
+    assert cis["duplicate_ids"]["status"] == "warning" and "a|Server" in cis["duplicate_ids"]["detail"]
+    results = {r["rule"]: r for r in result.report["results"]}
+    assert results["INC-004"]["status"] == "evidence_insufficient"
+    assert results["CI-001"]["status"] == "fail"
+    assert [r["id"] for r in results["CI-001"]["records"]] == ["b"]
+    ids = sorted(r["id"] for r in result.evidence.table("cis").to_dict("records"))
+    assert ids == ["a|Database", "a|Server", "a|Server", "b"]

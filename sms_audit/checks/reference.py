@@ -21,9 +21,19 @@ class ReferenceCheck(CheckKind):
             "columns": {"type": "array", "items": {"type": "string"}, "minItems": 1, "uniqueItems": True},
             "target": {
                 "type": "object",
-                "required": ["table", "column"],
+                "required": ["table"],
                 "additionalProperties": False,
-                "properties": {"table": {"type": "string"}, "column": {"type": "string"}},
+                "properties": {
+                    "table": {"type": "string"},
+                    "column": {"type": "string"},
+                    "columns": {
+                        "type": "array",
+                        "items": {"type": "string"},
+                        "minItems": 1,
+                        "description": "A value may match any of these (e.g. a CI's id or its display name)",
+                    },
+                },
+                "oneOf": [{"required": ["column"]}, {"required": ["columns"]}],
             },
             "required": {"type": "boolean", "description": "Treat empty values as offending too (default false)"},
         },
@@ -33,19 +43,25 @@ class ReferenceCheck(CheckKind):
     def needs(self) -> dict[str, set[str]]:
         target = self.spec["target"]
         needs = {self.table: set(self.spec["columns"])}
-        needs.setdefault(target["table"], set()).add(target["column"])
+        needs.setdefault(target["table"], set()).update(self.target_columns())
         return needs
+
+    def target_columns(self) -> list[str]:
+        target = self.spec["target"]
+        return list(target.get("columns") or [target["column"]])
 
     def evaluate(self, population: pd.DataFrame, evidence, ctx: EvalContext) -> Outcome:
         target = self.spec["target"]
-        keys = evidence.table(target["table"])[target["column"]].dropna().unique()
+        table = evidence.table(target["table"])
+        keys = pd.concat([table[c].dropna() for c in self.target_columns()]).unique()
+        where = f"{target['table']}.{'/'.join(self.target_columns())}"
         reasons = pd.Series("", index=population.index, dtype="string")
         for column in self.spec["columns"]:
             values = population[column]
             empty = values.isna()
             dangling = ~empty & ~values.isin(keys)
             bad = dangling | (empty if self.spec.get("required") else False)
-            text = column + " '" + values.fillna("") + f"' not found in {target['table']}.{target['column']}"
+            text = column + " '" + values.fillna("") + f"' not found in {where}"
             text = text.mask(empty, f"{column} is empty")
             joined = reasons.where(reasons == "", reasons + "; ") + text
             reasons = reasons.mask(bad.astype(bool), joined)
