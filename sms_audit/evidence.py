@@ -48,6 +48,7 @@ class FileManifest:
             "rejections": self.rejections,
             "encoding": self.details.get("encoding"),
             "delimiter": self.details.get("delimiter"),
+            "sheet": self.details.get("sheet"),
             "detection": self.details.get("detection"),
         }
 
