@@ -31,6 +31,7 @@ class RuleResult:
     explanation: str = ""
     reason: str | None = None
     scope_key: str = "all"
+    breakdown: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def records_total(self) -> int:
@@ -59,6 +60,7 @@ class RuleResult:
             "population": self.population,
             "records_total": self.records_total,
             "records": self.records,
+            "breakdown": self.breakdown,
             "explanation": self.explanation,
             "reason": self.reason,
             "rationale": self.rule.rationale,
@@ -124,6 +126,12 @@ def evaluate_rule(rule: Rule, evidence: Evidence, ctx: EvalContext, catalogue: C
         return result
     outcome = rule.check.evaluate(table, evidence, ctx)
     result.population = len(outcome.population)
+    result.breakdown = outcome.breakdown
+    if outcome.status is not None:
+        result.status = outcome.status
+        result.explanation = outcome.summary
+        result.reason = outcome.summary
+        return result
     offending = outcome.population[outcome.offending.to_numpy()]
     reasons = outcome.reasons[outcome.offending.to_numpy()]
     result.records = _records(offending, reasons)

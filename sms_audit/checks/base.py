@@ -29,6 +29,11 @@ class Outcome:
     summary: str
     measured: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # Per-group figures (e.g. per priority and service) shown with the result, not as separate findings:
+    # each entry {"group": {...}, "population": n, "offending": n, "measured": x}.
+    breakdown: list[dict[str, Any]] = field(default_factory=list)
+    # Set by kinds that cannot judge from records (manual audit items): the result status to report.
+    status: str | None = None
 
 
 @dataclass(frozen=True)
