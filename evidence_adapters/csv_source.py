@@ -79,6 +79,8 @@ def read_delimited(path: Path, display_path: str, delimiter: str | None = None) 
             rows.append(record)
             starts.append(start)
     except csv.Error as exc:
+        # The rest of the file cannot be split into records; it is accounted for as one rejected record.
+        rows_read += 1
         rejections.append(Rejection(display_path, previous_end + 1, None, f"unreadable CSV from here on: {exc}"))
     if header is None:
         header = []
