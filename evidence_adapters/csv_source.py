@@ -71,6 +71,8 @@ def read_delimited(path: Path, display_path: str, delimiter: str | None = None) 
                 header = [cell.strip() for cell in record]
                 continue
             rows_read += 1
+            if len(record) > len(header) and not any(cell.strip() for cell in record[len(header) :]):
+                record = record[: len(header)]  # trailing empty fields (extra separators) carry nothing
             if len(record) != len(header):
                 rejections.append(
                     Rejection(display_path, start, None, f"record has {len(record)} fields, header has {len(header)}")
