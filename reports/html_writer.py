@@ -23,7 +23,7 @@ TEMPLATE_NAME = "report.html.j2"
 MAX_ROWS = 200
 
 GRADE_ORDER: tuple[str, ...] = ("major", "minor", "observation", "ofi")
-STATUS_ORDER: tuple[str, ...] = ("pass", "fail", "evidence_insufficient", "not_applicable")
+STATUS_ORDER: tuple[str, ...] = ("pass", "fail", "evidence_insufficient", "not_applicable", "not_evaluated", "waived")
 VERDICT_ORDER: tuple[str, ...] = (
     "conforming",
     "nonconforming_major",

@@ -32,6 +32,7 @@ class RuleResult:
     reason: str | None = None
     scope_key: str = "all"
     breakdown: list[dict[str, Any]] = field(default_factory=list)
+    manual: dict[str, Any] | None = None
 
     @property
     def records_total(self) -> int:
@@ -61,6 +62,7 @@ class RuleResult:
             "records_total": self.records_total,
             "records": self.records,
             "breakdown": self.breakdown,
+            "manual": self.manual,
             "explanation": self.explanation,
             "reason": self.reason,
             "rationale": self.rule.rationale,
@@ -113,6 +115,12 @@ def evaluate_rule(rule: Rule, evidence: Evidence, ctx: EvalContext, catalogue: C
     if gap:
         result.reason = gap
         result.explanation = f"Not judged: {gap}."
+        return result
+    if not rule.check.needs_evidence:
+        outcome = rule.check.evaluate(pd.DataFrame(), evidence, ctx)
+        result.status = outcome.status or "not_evaluated"
+        result.manual = outcome.extra.get("manual")
+        result.explanation = outcome.summary
         return result
     table = evidence.table(rule.evidence)
     if rule.select is not None:

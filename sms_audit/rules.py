@@ -7,7 +7,6 @@ expressions are compiled by :mod:`sms_audit.expressions`, never evaluated as cod
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,10 +16,10 @@ import jsonschema
 from rules import PACKS_DIR
 from sms_audit.catalogue import Catalogue, load_catalogue
 from sms_audit.checks import CHECK_KINDS, CheckKind, Grading
+from sms_audit.checks.base import build_check, check_spec_errors, describe_schema_error, did_you_mean
 from sms_audit.errors import RuleError, UnsafeYamlError
 from sms_audit.expressions import Expression, compile_expression
 from sms_audit.model import table_specs
-from sms_audit.registry import UnknownEntryError
 from sms_audit.safe_yaml import load_yaml_file, plain
 
 GRADES = ("major", "minor", "observation", "ofi")
@@ -49,7 +48,7 @@ def rule_schema() -> dict[str, Any]:
         "$id": "sms-audit/rule.schema.json",
         "title": "sms-audit rule",
         "type": "object",
-        "required": ["id", "title", "clauses", "requirements", "evidence", "check", "rationale", "remediation"],
+        "required": ["id", "title", "clauses", "requirements", "check", "rationale", "remediation"],
         "additionalProperties": False,
         "properties": {
             "id": {"type": "string", "pattern": _ID_PATTERN},
@@ -209,10 +208,14 @@ def _build_rule(raw: Any, path: Path, catalogue: Catalogue, parameters: dict, er
             hint = _did_you_mean(key, [r.key for c in catalogue.clauses for r in c.requirements])
             errors.append(f"{where}: requirement key {key!r} is not in catalogue {catalogue.id}{hint}")
     try:
-        check = CHECK_KINDS.get(raw["check"]["kind"])(plain(raw["check"]), raw["evidence"], where)
+        check = build_check(plain(raw["check"]), raw.get("evidence", ""), where)
         select = compile_expression(raw["select"], where=where) if raw.get("select") else None
     except RuleError as exc:
         errors.append(str(exc))
+        return None
+    if check.needs_evidence and not raw.get("evidence"):
+        tables = ", ".join(sorted(table_specs()))
+        errors.append(f"{where}: evidence: a {check.kind} check needs an evidence table (one of {tables})")
         return None
     grading = _grading(raw.get("grading"), check)
     rule = Rule(
@@ -220,14 +223,14 @@ def _build_rule(raw: Any, path: Path, catalogue: Catalogue, parameters: dict, er
         title=raw["title"],
         clauses=tuple(str(c) for c in raw["clauses"]),
         requirements=tuple(raw["requirements"]),
-        evidence=raw["evidence"],
+        evidence=raw.get("evidence", ""),
         check=check,
         grading=grading,
         rationale=raw["rationale"],
         remediation=raw["remediation"],
         select=select,
         on_empty=raw.get("on_empty", "not_applicable"),
-        population_noun=raw.get("population", raw["evidence"]),
+        population_noun=raw.get("population", raw.get("evidence", "records")),
         source=f"{path}:{line}",
         raw=plain(raw),
     )
@@ -257,38 +260,27 @@ def _grading(raw: dict | None, check: CheckKind) -> Grading:
     )
 
 
-def _did_you_mean(word: str, options: list[str]) -> str:
-    close = difflib.get_close_matches(word, options, n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""
+_did_you_mean = did_you_mean
 
 
 def _schema_errors(raw: dict, where: str) -> list[str]:
-    """Readable schema errors: the check is validated against its own kind's schema."""
+    """Readable schema errors; the check is validated against its own kind's schema."""
     base = rule_schema()
-    base["properties"] = dict(base["properties"], check={"type": "object", "required": ["kind"]})
-    out = []
-    for err in sorted(jsonschema.Draft202012Validator(base).iter_errors(raw), key=lambda e: str(e.path)):
-        out.append(f"{where}: {_describe(err, base)}")
-    check = raw.get("check")
-    if isinstance(check, dict) and "kind" in check:
-        try:
-            kind = CHECK_KINDS.get(str(check["kind"]))
-        except UnknownEntryError as exc:
-            return [*out, f"{where}: check.kind: {exc}"]
-        for err in jsonschema.Draft202012Validator(kind.schema).iter_errors(check):
-            out.append(f"{where}: check.{_describe(err, kind.schema)}")
+    base["properties"] = dict(base["properties"], check={"type": "object"})
+    out = [
+        f"{where}: {describe_schema_error(err)}"
+        for err in sorted(jsonschema.Draft202012Validator(base).iter_errors(raw), key=lambda e: str(e.path))
+    ]
+    if "check" in raw:
+        check_where = where if not getattr(raw["check"], "line", 0) else _rewhere(where, raw["check"].line)
+        out += [f"{check_where}: {e}" for e in check_spec_errors(raw["check"])]
     return out
 
 
-def _describe(err: jsonschema.ValidationError, schema: dict) -> str:
-    path = ".".join(str(p) for p in err.absolute_path)
-    prefix = f"{path}: " if path else ""
-    if err.validator == "additionalProperties":
-        allowed = sorted(err.schema.get("properties", {}))
-        extras = sorted(set(err.instance) - set(allowed))
-        hints = "".join(_did_you_mean(x, allowed) for x in extras)
-        return f"{prefix}unknown key(s) {', '.join(map(repr, extras))}{hints} (allowed: {', '.join(allowed)})"
-    return f"{prefix}{err.message}"
+def _rewhere(where: str, line: int) -> str:
+    """The same location prefix, pointing at another line of the file."""
+    path, rest = where.split(" rule ", 1)
+    return f"{path.rsplit(':', 1)[0]}:{line} rule {rest}"
 
 
 def load_packs(names: tuple[str, ...], base_dir: Path | None = None) -> list[RulePack]:

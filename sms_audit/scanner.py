@@ -111,7 +111,7 @@ def build_report(
         },
         "rule_packs": [{"id": p.id, "version": p.version, "edition": p.edition, "rules": len(p.rules)} for p in packs],
         "summary": {
-            "results": {s: sum(r.status == s for r in results) for s in RESULT_STATUSES[:4]},
+            "results": {s: sum(r.status == s for r in results) for s in RESULT_STATUSES},
             "findings_by_grade": {g: sum(f["grade"] == g for f in findings) for g in GRADES},
             "clauses_by_verdict": {v: sum(c["verdict"] == v for c in clauses) for v in VERDICTS},
         },

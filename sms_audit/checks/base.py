@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import jsonschema
 import pandas as pd
 
+from sms_audit.errors import RuleError
 from sms_audit.expressions import EvalContext, Expression, compile_expression
-from sms_audit.registry import Registry
+from sms_audit.registry import Registry, UnknownEntryError
 
 if TYPE_CHECKING:
     from sms_audit.evidence import Evidence
@@ -48,6 +51,8 @@ class CheckKind:
 
     kind: ClassVar[str]
     description: ClassVar[str]
+    automated: ClassVar[bool] = True  # False for items an auditor judges (manual)
+    needs_evidence: ClassVar[bool] = True
     schema: ClassVar[dict[str, Any]]
     default_grading: ClassVar[Grading]
     judges_empty_population: ClassVar[bool] = False
@@ -70,8 +75,51 @@ class CheckKind:
     def evaluate(self, population: pd.DataFrame, evidence: Evidence, ctx: EvalContext) -> Outcome:
         raise NotImplementedError
 
+    @classmethod
+    def nested_errors(cls, spec: dict[str, Any], prefix: str) -> list[str]:
+        """Errors in checks nested inside this one (combinators override this)."""
+        return []
+
 
 CHECK_KINDS: Registry[type[CheckKind]] = Registry("check kind")
+
+
+def did_you_mean(word: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(word, options, n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def describe_schema_error(err: jsonschema.ValidationError, prefix: str = "") -> str:
+    path = ".".join(str(p) for p in err.absolute_path)
+    where = f"{prefix}{'.' if prefix and path else ''}{path}"
+    lead = f"{where}: " if where else ""
+    if err.validator == "additionalProperties":
+        allowed = sorted(err.schema.get("properties", {}))
+        extras = sorted(set(err.instance) - set(allowed))
+        hints = "".join(did_you_mean(x, allowed) for x in extras)
+        return f"{lead}unknown key(s) {', '.join(map(repr, extras))}{hints} (allowed: {', '.join(allowed)})"
+    return f"{lead}{err.message}"
+
+
+def check_spec_errors(spec: Any, prefix: str = "check") -> list[str]:
+    """Every problem with a ``check`` mapping: unknown kind, or its kind's own schema."""
+    if not isinstance(spec, dict) or "kind" not in spec:
+        return [f"{prefix}: must be a mapping with a 'kind'"]
+    try:
+        kind = CHECK_KINDS.get(str(spec["kind"]))
+    except UnknownEntryError as exc:
+        return [f"{prefix}.kind: {exc}"]
+    validator = jsonschema.Draft202012Validator(kind.schema)
+    errors = [describe_schema_error(e, prefix) for e in sorted(validator.iter_errors(spec), key=lambda e: str(e.path))]
+    return errors + kind.nested_errors(spec, prefix)
+
+
+def build_check(spec: dict[str, Any], table: str, where: str) -> CheckKind:
+    """Validate ``spec`` and construct its check kind; all problems are raised together."""
+    errors = check_spec_errors(spec)
+    if errors:
+        raise RuleError("\n".join(f"{where}: {e}" for e in errors))
+    return CHECK_KINDS.get(spec["kind"])(spec, table, where)
 
 
 def constant_reasons(population: pd.DataFrame, offending: pd.Series, text: str) -> pd.Series:
