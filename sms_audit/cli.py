@@ -237,6 +237,63 @@ def demo_generate(out_dir: Path, seed: int | None, tickets: int | None) -> None:
 
 
 @cli.group()
+def rules() -> None:
+    """List, explain and validate rules."""
+
+
+def _packs(pack: tuple[str, ...]) -> list:
+    from sms_audit.config import DEFAULT_PACKS
+    from sms_audit.rules import load_packs
+
+    return load_packs(tuple(pack) or DEFAULT_PACKS, Path.cwd())
+
+
+@rules.command("list")
+@click.option("--pack", multiple=True, help="Pack id or folder (default: the built-in 20000-1:2018 pack).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@_handle_errors
+def rules_list(pack: tuple[str, ...], fmt: str) -> None:
+    """Every rule with its clauses, kind and whether it is automated."""
+    from sms_audit.rule_tools import rule_summary
+
+    summaries = [rule_summary(rule) for p in _packs(pack) for rule in p.rules]
+    if fmt == "json":
+        click.echo(json.dumps(summaries, indent=2))
+        return
+    for item in summaries:
+        mode = "auto  " if item["automated"] else "manual"
+        click.echo(f"{item['id']:<10} {mode} {item['kind']:<13} {','.join(item['clauses']):<16} {item['title']}")
+
+
+@rules.command("explain")
+@click.argument("rule_id")
+@click.option("--pack", multiple=True, help="Pack id or folder (default: the built-in 20000-1:2018 pack).")
+@_handle_errors
+def rules_explain(rule_id: str, pack: tuple[str, ...]) -> None:
+    """What a rule checks, on which evidence, how it grades, and why."""
+    from sms_audit.rule_tools import explain, find_rule
+
+    click.echo(explain(*find_rule(_packs(pack), rule_id)))
+
+
+@rules.command("validate")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@_handle_errors
+def rules_validate(paths: tuple[Path, ...]) -> None:
+    """Validate rule packs or rule files; every problem is reported with file:line and rule id."""
+    from sms_audit.errors import EXIT_UNUSABLE_INPUT
+    from sms_audit.rule_tools import validate_paths
+
+    count, errors = validate_paths(list(paths))
+    for error in errors:
+        click.echo(error, err=True)
+    if errors:
+        click.echo(f"{len(errors)} problem(s) found", err=True)
+        sys.exit(EXIT_UNUSABLE_INPUT)
+    click.echo(f"{count} rules valid")
+
+
+@cli.group()
 def evidence() -> None:
     """Look at evidence files before scanning them."""
 
