@@ -9,8 +9,8 @@ import yaml
 
 from sms_audit.catalogue import load_catalogue
 from sms_audit.errors import RuleError
-from sms_audit.rules import Rule, RulePack, load_pack, load_rule_file, resolve_pack_path
-from sms_audit.safe_yaml import load_yaml_file, plain
+from sms_audit.rules import Rule, RulePack, load_pack, load_parameters, load_rule_file, resolve_pack_path
+from sms_audit.safe_yaml import load_yaml_file
 
 
 def rule_summary(rule: Rule) -> dict[str, Any]:
@@ -100,7 +100,8 @@ def validate_paths(paths: list[Path]) -> tuple[int, list[str]]:
             continue
         catalogue = load_catalogue(meta["catalogue"])
         file_errors: list[str] = []
-        count += len(load_rule_file(path, catalogue, plain(meta.get("parameters") or {}), file_errors))
+        parameters = load_parameters(pack_dir, meta, file_errors)
+        count += len(load_rule_file(path, catalogue, parameters, file_errors))
         errors += file_errors
     return count, errors
 

@@ -116,6 +116,20 @@ class RulePack:
         return {name: spec["default"] for name, spec in self.parameters.items()}
 
 
+PACK_FILES = ("pack.yaml", "parameters.yaml")
+
+
+def load_parameters(path: Path, meta: dict[str, Any], errors: list[str]) -> dict[str, dict[str, Any]]:
+    """Pack parameters from ``parameters.yaml`` (or ``parameters:`` in pack.yaml): name -> default, description."""
+    file = path / "parameters.yaml"
+    data = _load(file, errors) if file.is_file() else meta.get("parameters")
+    data = plain(data or {})
+    for name, spec in data.items():
+        if not isinstance(spec, dict) or "default" not in spec or not str(spec.get("description", "")).strip():
+            errors.append(f"{file}: parameter {name!r} needs a default and a description of why")
+    return data
+
+
 def resolve_pack_path(name: str, base_dir: Path | None = None) -> Path:
     builtin = PACKS_DIR / name
     if (builtin / "pack.yaml").is_file():
@@ -142,9 +156,9 @@ def load_pack(path: Path) -> RulePack:
     if errors:
         raise RuleError("\n".join(errors))
     catalogue = load_catalogue(meta["catalogue"])
-    parameters = plain(meta.get("parameters") or {})
+    parameters = load_parameters(path, meta, errors)
     rules: list[Rule] = []
-    for rule_file in sorted(p for p in path.glob("*.yaml") if p.name != "pack.yaml"):
+    for rule_file in sorted(p for p in path.glob("*.yaml") if p.name not in PACK_FILES):
         rules.extend(load_rule_file(rule_file, catalogue, parameters, errors))
     seen: dict[str, str] = {}
     for rule in rules:

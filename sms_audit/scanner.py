@@ -14,8 +14,10 @@ from typing import Any
 import pandas as pd
 
 from sms_audit import __version__
+from sms_audit.checks.base import did_you_mean
 from sms_audit.config import ScanConfig
 from sms_audit.engine import RuleResult, clause_verdicts, safe_evaluate
+from sms_audit.errors import ConfigError
 from sms_audit.evidence import Evidence, load_evidence
 from sms_audit.expressions import EvalContext
 from sms_audit.grading import GRADES, RESULT_STATUSES, VERDICTS, at_or_above
@@ -66,6 +68,12 @@ def scan(config: ScanConfig) -> ScanResult:
     scope_key = "services=" + ",".join(sorted(config.services)) if config.services else "all"
     results: list[RuleResult] = []
     clauses: list[dict[str, Any]] = []
+    known = sorted({name for pack in packs for name in pack.parameters})
+    for name in sorted(set(config.parameters) - set(known)):
+        raise ConfigError(
+            f"parameters.{name}: not a parameter of the rule packs{did_you_mean(name, known)}; "
+            f"known: {', '.join(known)}"
+        )
     for pack in packs:
         parameters = {**pack.defaults(), **{k: v for k, v in config.parameters.items() if k in pack.parameters}}
         ctx = context_for(config, parameters)
