@@ -33,6 +33,7 @@ class RuleResult:
     scope_key: str = "all"
     breakdown: list[dict[str, Any]] = field(default_factory=list)
     manual: dict[str, Any] | None = None
+    escalation: dict[str, Any] | None = None
 
     @property
     def records_total(self) -> int:
@@ -63,6 +64,7 @@ class RuleResult:
             "records": self.records,
             "breakdown": self.breakdown,
             "manual": self.manual,
+            "escalation": self.escalation,
             "explanation": self.explanation,
             "reason": self.reason,
             "rationale": self.rule.rationale,
@@ -85,6 +87,7 @@ class RuleResult:
             "population",
             "records_total",
             "records",
+            "escalation",
             "explanation",
             "remediation",
         )

@@ -18,6 +18,7 @@ from sms_audit.checks.base import did_you_mean
 from sms_audit.config import ScanConfig
 from sms_audit.engine import RuleResult, clause_verdicts, safe_evaluate
 from sms_audit.errors import ConfigError
+from sms_audit.escalation import escalate
 from sms_audit.evidence import Evidence, load_evidence
 from sms_audit.expressions import EvalContext
 from sms_audit.grading import GRADES, RESULT_STATUSES, VERDICTS, at_or_above
@@ -63,21 +64,22 @@ def scan(config: ScanConfig) -> ScanResult:
     started = dt.datetime.now(dt.UTC)
     clock = time.perf_counter()
     packs = load_packs(config.rule_packs, config.base_dir)
-    evidence = load_evidence(config)
-    evidence.quality = assess(evidence, config)
-    scope_key = "services=" + ",".join(sorted(config.services)) if config.services else "all"
-    results: list[RuleResult] = []
-    clauses: list[dict[str, Any]] = []
     known = sorted({name for pack in packs for name in pack.parameters})
     for name in sorted(set(config.parameters) - set(known)):
         raise ConfigError(
             f"parameters.{name}: not a parameter of the rule packs{did_you_mean(name, known)}; "
             f"known: {', '.join(known)}"
         )
+    evidence = load_evidence(config)
+    evidence.quality = assess(evidence, config)
+    scope_key = "services=" + ",".join(sorted(config.services)) if config.services else "all"
+    results: list[RuleResult] = []
+    clauses: list[dict[str, Any]] = []
     for pack in packs:
         parameters = {**pack.defaults(), **{k: v for k, v in config.parameters.items() if k in pack.parameters}}
         ctx = context_for(config, parameters)
         pack_results = [safe_evaluate(rule, evidence, ctx, pack.catalogue, scope_key) for rule in pack.rules]
+        escalate(pack_results, parameters)
         results.extend(pack_results)
         clauses = clause_verdicts(pack.catalogue, pack_results)
     results.sort(key=lambda r: r.rule.id)

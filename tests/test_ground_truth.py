@@ -44,7 +44,10 @@ def test_grades_follow_thresholds(demo_scan):
         if rule.grading.measure == "rate":
             assert result["measured"] == pytest.approx(len(result["records"]) / result["population"], abs=1e-6)
         grade, _ = grade_for(result["measured"], rule.grading)
-        assert result["grade"] == grade
+        if result["escalation"]:
+            assert (result["escalation"]["from"], result["grade"]) == (grade, "major")
+        else:
+            assert result["grade"] == grade
         assert result["status"] == ("fail" if grade else "pass")
 
 
@@ -93,3 +96,33 @@ def test_clean_rows_accounted_for(demo_scan):
     for file in demo_scan.report["evidence"]["files"]:
         assert file["rows_read"] == file["rows_accepted"] + file["rows_rejected"]
     assert demo_scan.report["evidence"]["filtered"]["tickets"]["out_of_period"] == 5
+
+
+def test_systemic_escalation_when_a_requirement_fails_in_several_rules(demo_dir, tmp_path):
+    text = (
+        (demo_dir / "sms-audit.yaml")
+        .read_text()
+        .replace("rule_packs:", "parameters: {systemic_min_rules: 2}\nrule_packs:")
+    )
+    config = tmp_path / "sms-audit.yaml"
+    config.write_text(text.replace("exports/", f"{demo_dir}/exports/").replace("registers/", f"{demo_dir}/registers/"))
+    results = {r["rule"]: r for r in scan(load_config(config)).report["results"]}
+    # INC-002 and INC-003 both fail 8.6.1-f-update-records in the demo
+    for rule_id in ("INC-002", "INC-003"):
+        assert results[rule_id]["grade"] == "major"
+        assert results[rule_id]["escalation"]["from"] == "observation"
+        assert any("8.6.1-f-update-records fails in" in r for r in results[rule_id]["escalation"]["reasons"])
+    assert results["CHG-003"]["escalation"] is None
+
+
+def test_unknown_parameter_override_is_refused(demo_dir, tmp_path):
+    from sms_audit.errors import ConfigError
+
+    text = (
+        (demo_dir / "sms-audit.yaml")
+        .read_text()
+        .replace("rule_packs:", "parameters: {problem_rca_dayz: 5}\nrule_packs:")
+    )
+    (tmp_path / "sms-audit.yaml").write_text(text)
+    with pytest.raises(ConfigError, match="did you mean 'problem_rca_days'"):
+        scan(load_config(tmp_path / "sms-audit.yaml"))
