@@ -86,7 +86,7 @@ def read_delimited(path: Path, display_path: str, delimiter: str | None = None) 
         rejections.append(Rejection(display_path, previous_end + 1, None, f"unreadable CSV from here on: {exc}"))
     if header is None:
         header = []
-    unique = _unique_names(header)
+    unique = unique_names(header)
     frame = (
         pd.DataFrame(rows, columns=unique, dtype="string")
         if rows
@@ -95,7 +95,7 @@ def read_delimited(path: Path, display_path: str, delimiter: str | None = None) 
     return DelimitedText(header, frame, pd.Series(starts, dtype="Int64"), rows_read, rejections, encoding, delim)
 
 
-def _unique_names(header: list[str]) -> list[str]:
+def unique_names(header: list[str]) -> list[str]:
     """Repeated column names (multi-valued fields) become name, name.1, name.2 ..."""
     seen: dict[str, int] = {}
     out = []

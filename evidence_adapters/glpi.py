@@ -51,7 +51,15 @@ import pandas as pd
 
 from evidence_adapters.base import ADAPTERS, AdapterResult, Detection, Rejection, Sample
 from evidence_adapters.csv_source import read_delimited
-from evidence_adapters.mapping import Field, MissingColumnError, map_fields, normalise_header, parse_datetimes
+from evidence_adapters.mapping import (
+    Field,
+    MissingColumnError,
+    headers_by_norm,
+    map_fields,
+    normalise_header,
+    parse_datetimes,
+    resolve_header,
+)
 from sms_audit.errors import EvidenceError
 
 DATE_FORMATS = (
@@ -240,20 +248,6 @@ def _table(path: Path, display: str, options: dict) -> str:
     return "change" if "change" in stem else "problem" if "problem" in stem else "ticket"
 
 
-def _by_norm(columns) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for name in columns:
-        out.setdefault(normalise_header(str(name)), name)
-    return out
-
-
-def _resolve_header(columns, target: str, sources: tuple[str, ...], options: dict) -> str | None:
-    by_norm = _by_norm(columns)
-    overrides = options.get("columns") or {}
-    candidates = (overrides[target],) if target in overrides else sources
-    return next((by_norm[normalise_header(c)] for c in candidates if normalise_header(c) in by_norm), None)
-
-
 def _sample_status_values(sample: Sample, status_header: str) -> list[str]:
     lines = [line for line in sample.text.lstrip("\ufeff").splitlines() if line.strip()]
     if len(lines) < 2:
@@ -308,7 +302,7 @@ class GlpiAdapter:
         options = {**options, "date_formats": options.get("date_formats") or DATE_FORMATS}
         status = Field("status", ("status", "Status", "Statut"), "token", STATUSES[table])
         fields = (*_COMMON, status, *TABLE_FIELDS[table])
-        ci_header = _resolve_header(
+        ci_header = resolve_header(
             frame.columns, "ci_id", next(f.sources for f in _COMMON if f.target == "ci_id"), options
         )
         extra_items: list[list[str]] = [[] for _ in range(len(frame))]
@@ -421,7 +415,7 @@ def _links(ids, extras: list[list[str]], lines, display: str) -> pd.DataFrame:
 
 def _sla(source: pd.DataFrame, tickets: pd.DataFrame, formats) -> dict[str, dict[str, Any]]:
     """Deadlines met or missed: breached when the event came after the deadline."""
-    by_norm = _by_norm(source.columns)
+    by_norm = headers_by_norm(source.columns)
     out: dict[str, dict[str, Any]] = {}
     for deadline, event in (("time_to_resolve", "solvedate"), ("time_to_own", "takeintoaccountdate")):
         if deadline not in by_norm or event not in by_norm:

@@ -47,7 +47,14 @@ import pandas as pd
 
 from evidence_adapters.base import ADAPTERS, AdapterResult, Detection, Sample
 from evidence_adapters.csv_source import read_delimited
-from evidence_adapters.mapping import Field, MissingColumnError, map_fields, normalise_header
+from evidence_adapters.mapping import (
+    Field,
+    MissingColumnError,
+    headers_by_norm,
+    map_fields,
+    normalise_header,
+    resolve_header,
+)
 from sms_audit.errors import EvidenceError
 
 DATE_FORMATS = (
@@ -169,20 +176,6 @@ def _table_from_header(normalised: set[str]) -> str | None:
     return None
 
 
-def _by_norm(columns) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for name in columns:
-        out.setdefault(normalise_header(str(name)), name)
-    return out
-
-
-def _resolve_header(columns, target: str, sources: tuple[str, ...], options: dict) -> str | None:
-    by_norm = _by_norm(columns)
-    overrides = options.get("columns") or {}
-    candidates = (overrides[target],) if target in overrides else sources
-    return next((by_norm[normalise_header(c)] for c in candidates if normalise_header(c) in by_norm), None)
-
-
 def split_multivalue(cell: object) -> tuple[list[str], bool]:
     """Values of a cell; the flag is True for a bare ``#MULTIVALUE`` whose values were withheld."""
     if not isinstance(cell, str) or not cell.strip():
@@ -238,7 +231,7 @@ class HpsmAdapter:
         spec = TABLES[table]
         frame = text.frame.copy()
         lines = text.lines
-        ci_header = _resolve_header(frame.columns, "ci_id", ("CI Name (aff)",), options)
+        ci_header = resolve_header(frame.columns, "ci_id", ("CI Name (aff)",), options)
         extra_cis: list[list[str]] = [[] for _ in range(len(frame))]
         withheld: list[dict[str, Any]] = []
         if ci_header is not None:
@@ -274,7 +267,7 @@ class HpsmAdapter:
             rows.extend((key, ci, "affects_ci", int(line)) for ci in extras)
         link_headers = []
         for header_name, link_type in spec["links"].items():
-            header = _by_norm(frame.columns).get(normalise_header(header_name))
+            header = headers_by_norm(frame.columns).get(normalise_header(header_name))
             if header is None:
                 continue
             link_headers.append(header)

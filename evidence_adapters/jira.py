@@ -52,7 +52,7 @@ from typing import Any
 import pandas as pd
 
 from evidence_adapters.base import ADAPTERS, AdapterResult, Detection, Sample
-from evidence_adapters.csv_source import read_delimited
+from evidence_adapters.csv_source import read_delimited, unique_names
 from evidence_adapters.mapping import Field, MissingColumnError, map_fields, normalise_header, token
 from sms_audit.errors import EvidenceError
 
@@ -190,19 +190,6 @@ def _fields(priority_map: dict[str, str]) -> list[Field]:
     ]
 
 
-def _unique(names: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for name in names:
-        if name in seen:
-            seen[name] += 1
-            out.append(f"{name}.{seen[name]}")
-        else:
-            seen[name] = 0
-            out.append(name)
-    return out
-
-
 def english_header(header: list[str], aliases: dict[str, str] | None) -> list[str]:
     """Translate localised headers to the English ones the field list knows (matched loosely)."""
     table = {normalise_header(k): v for k, v in {**BUILTIN_ALIASES, **(aliases or {})}.items()}
@@ -256,7 +243,7 @@ class JiraAdapter:
         aliases = options.get("header_aliases")
         header = english_header(text.header, aliases)
         frame = text.frame.copy()
-        frame.columns = _unique(header)
+        frame.columns = unique_names(header)
         columns = {k: english_header([str(v)], aliases)[0] for k, v in (options.get("columns") or {}).items()}
         options = {**options, "columns": columns, "date_formats": options.get("date_formats") or DATE_FORMATS}
         priority_map = {str(k).strip().lower(): str(v) for k, v in (options.get("priority_map") or {}).items()}

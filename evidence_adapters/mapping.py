@@ -31,6 +31,22 @@ def token(values: pd.Series) -> pd.Series:
     return values.str.strip().str.lower().str.replace(r"[^0-9a-z]+", "_", regex=True).str.strip("_")
 
 
+def headers_by_norm(columns) -> dict[str, str]:
+    """Normalised header -> the first header that normalises to it."""
+    by_norm: dict[str, str] = {}
+    for name in columns:
+        by_norm.setdefault(normalise_header(str(name)), name)
+    return by_norm
+
+
+def resolve_header(columns, target: str, sources: tuple[str, ...], options: Mapping) -> str | None:
+    """The header that carries ``target``: an explicit ``options.columns`` entry, else the first source present."""
+    by_norm = headers_by_norm(columns)
+    overrides = options.get("columns") or {}
+    candidates = (overrides[target],) if target in overrides else sources
+    return next((by_norm[normalise_header(c)] for c in candidates if normalise_header(c) in by_norm), None)
+
+
 @dataclass(frozen=True)
 class Field:
     target: str
@@ -152,10 +168,6 @@ def map_fields(
 ) -> MappedFrame:
     """Convert ``source`` (all-text) to canonical columns; reject rows with bad cells."""
     options = options or {}
-    by_norm = {}
-    for name in source.columns:
-        by_norm.setdefault(normalise_header(str(name)), name)
-    overrides = {k: v for k, v in (options.get("columns") or {}).items()}
     index = source.index
     out: dict[str, pd.Series] = {}
     problems = pd.Series("", index=index, dtype="string")
@@ -163,8 +175,7 @@ def map_fields(
     provided: set[str] = set()
     used: dict[str, str] = {}
     for spec in fields:
-        candidates = (overrides[spec.target],) if spec.target in overrides else spec.sources
-        header = next((by_norm[normalise_header(c)] for c in candidates if normalise_header(c) in by_norm), None)
+        header = resolve_header(source.columns, spec.target, spec.sources, options)
         if header is None:
             if spec.required:
                 raise MissingColumnError(spec.target, spec.sources)

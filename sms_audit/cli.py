@@ -7,6 +7,7 @@ evidence, 4 evidence insufficient under --strict, 5 internal error.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -119,6 +120,13 @@ def _formats(value: str | None) -> list[str]:
     help="Exit 4 when any rule could not be judged for lack of evidence.",
 )
 @click.option("--as-of", envvar="SMS_AUDIT_AS_OF", help="Reference date YYYY-MM-DD (default: from the config).")
+@click.option(
+    "--waivers",
+    "waivers_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="SMS_AUDIT_WAIVERS",
+    help="Waivers file (overrides waivers: in the config).",
+)
 @click.option("--seed", type=int, default=None, help="Seed for --demo evidence.")
 @click.option("--tickets", type=int, default=None, help="Number of tickets for --demo evidence.")
 @_handle_errors
@@ -130,6 +138,7 @@ def scan(
     fail_on: str | None,
     strict: bool,
     as_of: str | None,
+    waivers_path: Path | None,
     seed: int | None,
     tickets: int | None,
 ) -> None:
@@ -150,6 +159,8 @@ def scan(
             click.echo(f"demo evidence generated (seed {summary['seed']}, {summary['tickets']} tickets)", err=True)
             config_path = Path(tmp) / CONFIG_FILENAME
         config = load_config(config_path or Path(CONFIG_FILENAME), as_of=as_of)
+        if waivers_path:
+            config = dataclasses.replace(config, waivers=waivers_path, waivers_display=str(waivers_path))
         result = run_scan(config)
         outputs = config.outputs
         out = out_dir or Path(outputs.get("dir") or DEFAULT_OUT)

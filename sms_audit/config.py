@@ -17,7 +17,7 @@ import jsonschema
 
 from rules import SCHEMAS_DIR
 from sms_audit.errors import ConfigError, UnsafeYamlError
-from sms_audit.safe_yaml import LineDict, load_yaml_file, plain
+from sms_audit.safe_yaml import LineDict, line_of, load_yaml_file, plain
 
 CONFIG_FILENAME = "sms-audit.yaml"
 DEFAULT_PACKS = ("iso20000-1-2018",)
@@ -49,22 +49,12 @@ class ScanConfig:
     outputs: dict[str, Any] = field(default_factory=dict)
     config_path: Path | None = None
     quality: dict[str, float] = field(default_factory=dict)
+    waivers: Path | None = None
+    waivers_display: str | None = None
 
 
 def _schema() -> dict:
     return json.loads((SCHEMAS_DIR / "config.schema.json").read_text(encoding="utf-8"))
-
-
-def _line_of(data: Any, path: list) -> int:
-    line = getattr(data, "line", 0)
-    node = data
-    for part in path:
-        try:
-            node = node[part]
-        except (KeyError, IndexError, TypeError):
-            break
-        line = getattr(node, "line", line)
-    return line
 
 
 def validate_config_data(data: Any, source: str) -> None:
@@ -76,7 +66,7 @@ def validate_config_data(data: Any, source: str) -> None:
         lines = []
         for err in errors:
             key = ".".join(str(p) for p in err.absolute_path) or "(top level)"
-            lines.append(f"{source}:{_line_of(data, list(err.absolute_path))}: {key}: {_explain(err)}")
+            lines.append(f"{source}:{line_of(data, list(err.absolute_path))}: {key}: {_explain(err)}")
         raise ConfigError("invalid config:\n  " + "\n  ".join(lines))
 
 
@@ -153,4 +143,6 @@ def build_config(
         outputs=plain(data.get("outputs") or {}),
         config_path=config_path,
         quality=plain(data.get("quality") or {}),
+        waivers=base_dir / data["waivers"] if data.get("waivers") else None,
+        waivers_display=data.get("waivers"),
     )

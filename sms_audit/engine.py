@@ -213,15 +213,28 @@ def _explain(
     return f"{head}; measured {figure}, within tolerance{limit}."
 
 
-def clause_verdicts(catalogue: Catalogue, results: list[RuleResult]) -> list[dict[str, Any]]:
+def clause_verdicts(
+    catalogue: Catalogue,
+    results: list[RuleResult],
+    extra: dict[str, tuple[list[str], str]] | None = None,
+) -> list[dict[str, Any]]:
+    """Each clause takes the worst verdict of its rules, a heading the worst of its children.
+
+    ``extra`` adds verdicts that come from outside the rules (an expired waiver's finding),
+    as {finding id: (clauses, verdict)}.
+    """
     by_clause: dict[str, list[RuleResult]] = {}
     for result in results:
         for clause in result.rule.clauses:
             by_clause.setdefault(clause, []).append(result)
+    added: dict[str, list[str]] = {}
+    for clause_ids, verdict in (extra or {}).values():
+        for clause_id in clause_ids:
+            added.setdefault(clause_id, []).append(verdict)
     verdicts: dict[str, str] = {}
     # Catalogue order is numeric; walk it backwards so children are judged before their heading.
     for clause in reversed(catalogue.clauses):
-        own = [verdict_for_result(r.status, r.grade) for r in by_clause.get(clause.id, [])]
+        own = [verdict_for_result(r.status, r.grade) for r in by_clause.get(clause.id, [])] + added.get(clause.id, [])
         children = [verdicts[c.id] for c in catalogue.children(clause.id)]
         verdicts[clause.id] = worst_verdict(own + children)
     return [

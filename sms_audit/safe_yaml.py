@@ -7,6 +7,8 @@ name the line a rule or key starts on.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -54,11 +56,27 @@ def load_yaml_text(text: str, source: str) -> Any:
     except yaml.constructor.ConstructorError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else 0
         raise UnsafeYamlError(f"{source}:{line}: {exc.problem}; only plain YAML data is accepted") from None
+    except ValueError as exc:  # PyYAML builds dates itself: 2026-02-30 raises ValueError
+        raise UnsafeYamlError(f"{_bad_date_location(text, source)}: {exc}; write dates as YYYY-MM-DD") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
         problem = getattr(exc, "problem", None) or str(exc)
         raise UnsafeYamlError(f"{where}: invalid YAML: {problem}") from None
+
+
+_DATE_TEXT = re.compile(r"\b\d{4}-\d{1,2}-\d{1,2}\b")
+
+
+def _bad_date_location(text: str, source: str) -> str:
+    """Where the first impossible date is, since PyYAML's error does not say."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        for value in _DATE_TEXT.findall(line.split("#", 1)[0]):
+            try:
+                dt.date.fromisoformat(value)
+            except ValueError:
+                return f"{source}:{number}: {value!r} is not a calendar date"
+    return source
 
 
 def load_yaml_file(path: Path, display: str | None = None) -> Any:
@@ -70,6 +88,19 @@ def load_yaml_file(path: Path, display: str | None = None) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise UnsafeYamlError(f"{source}: cannot read: {exc}") from None
     return load_yaml_text(text, source)
+
+
+def line_of(data: Any, path: list) -> int:
+    """The line of the deepest mapping on ``path`` inside ``data`` (for error messages)."""
+    line = getattr(data, "line", 0)
+    node = data
+    for part in path:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            break
+        line = getattr(node, "line", line)
+    return line
 
 
 def plain(data: Any) -> Any:

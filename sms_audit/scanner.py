@@ -24,6 +24,7 @@ from sms_audit.expressions import EvalContext
 from sms_audit.grading import GRADES, RESULT_STATUSES, VERDICTS, at_or_above
 from sms_audit.quality import assess
 from sms_audit.rules import RulePack, load_packs
+from sms_audit.waivers import WaiverOutcome, apply_waivers, load_waivers
 
 SCHEMA_VERSION = "1.0"
 
@@ -70,20 +71,23 @@ def scan(config: ScanConfig) -> ScanResult:
             f"parameters.{name}: not a parameter of the rule packs{did_you_mean(name, known)}; "
             f"known: {', '.join(known)}"
         )
+    waivers = load_waivers(config.waivers, config.waivers_display) if config.waivers else []
     evidence = load_evidence(config)
     evidence.quality = assess(evidence, config)
     scope_key = "services=" + ",".join(sorted(config.services)) if config.services else "all"
     results: list[RuleResult] = []
-    clauses: list[dict[str, Any]] = []
     for pack in packs:
         parameters = {**pack.defaults(), **{k: v for k, v in config.parameters.items() if k in pack.parameters}}
         ctx = context_for(config, parameters)
         pack_results = [safe_evaluate(rule, evidence, ctx, pack.catalogue, scope_key) for rule in pack.rules]
         escalate(pack_results, parameters)
         results.extend(pack_results)
-        clauses = clause_verdicts(pack.catalogue, pack_results)
     results.sort(key=lambda r: r.rule.id)
-    report = build_report(config, packs, evidence, results, clauses)
+    waived = apply_waivers(results, waivers, config.as_of, config.services)
+    results = waived.results
+    extra = {f["id"]: (f["clauses"], "nonconforming_minor") for f in waived.expired_findings}
+    clauses = clause_verdicts(packs[-1].catalogue, results, extra) if packs else []
+    report = build_report(config, packs, evidence, results, clauses, waived)
     report["run"] = {
         "scan_id": str(uuid.uuid4()),
         "started_at": started.isoformat(timespec="seconds"),
@@ -102,10 +106,11 @@ def build_report(
     evidence: Evidence,
     results: list[RuleResult],
     clauses: list[dict[str, Any]],
+    waived: WaiverOutcome,
 ) -> dict[str, Any]:
     findings = sorted(
-        (r.finding_dict() for r in results if r.status == "fail"),
-        key=lambda f: (GRADES.index(f["grade"]), f["rule"]),
+        [*(r.finding_dict() for r in results if r.status == "fail"), *waived.expired_findings],
+        key=lambda f: (GRADES.index(f["grade"]), f["rule"], f["id"]),
     )
     catalogue = packs[0].catalogue if packs else None
     return {
@@ -134,6 +139,7 @@ def build_report(
         "results": [r.to_dict() for r in results],
         "findings": findings,
         "clauses": clauses,
+        "waivers": waived.to_dict(),
     }
 
 

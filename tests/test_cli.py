@@ -145,3 +145,30 @@ def test_as_of_override(runner, tmp_path, demo_dir):
     assert report["audit"]["as_of"] == "2027-12-31"
     doc007 = next(r for r in report["results"] if r["rule"] == "DOC-007")
     assert doc007["records_total"] > 10  # eighteen months later most reviews are overdue
+
+
+def test_waivers_from_the_command_line(runner, tmp_path, demo_dir):
+    config = copy_demo(demo_dir, tmp_path) / "sms-audit.yaml"
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_text(
+        "waivers:\n"
+        "  - id: W-001\n    rule: CHG-001\n"
+        "    justification: Retrospective approvals during the ERP cut-over were accepted by the CAB.\n"
+        "    approver: Head of Service Management\n    expires: 2026-12-31\n"
+        "  - id: W-002\n    clause: '8.2.6'\n"
+        "    justification: CMDB clean-up project runs until spring; owners are being assigned.\n"
+        "    approver: Head of Service Management\n    expires: 2026-03-31\n"
+    )
+    out = tmp_path / "o"
+    args = ["scan", "--config", str(config), "--out", str(out), "--waivers", str(waivers), "--fail-on", "none"]
+    assert runner.invoke(cli, args).exit_code == 0
+    report = json.loads((out / "report.json").read_text())
+    chg = next(r for r in report["results"] if r["rule"] == "CHG-001")
+    assert chg["status"] == "waived" and chg["waiver"]["id"] == "W-001" and chg["records_total"] == 3
+    assert "CHG-001" not in {f["rule"] for f in report["findings"]}
+    expired = next(f for f in report["findings"] if f["rule"] == "WAIVER-EXPIRED")
+    assert expired["records"][0]["id"] == "W-002" and expired["measured"] == 91
+    assert report["waivers"]["applied"] == [{"waiver": "W-001", "rule": "CHG-001"}]
+    verdicts = {c["id"]: c["verdict"] for c in report["clauses"]}
+    assert verdicts["8.5.1.3"] != "conforming"  # CHG-002 still fails there
+    assert verdicts["8.2.6"] == "nonconforming_minor"
