@@ -172,3 +172,5 @@ def test_waivers_from_the_command_line(runner, tmp_path, demo_dir):
     verdicts = {c["id"]: c["verdict"] for c in report["clauses"]}
     assert verdicts["8.5.1.3"] != "conforming"  # CHG-002 still fails there
     assert verdicts["8.2.6"] == "nonconforming_minor"
+    html = (out / "report.html").read_text()
+    assert "Waived results" in html and "Retrospective approvals during the ERP cut-over" in html
