@@ -52,6 +52,7 @@ class CheckKind:
     kind: ClassVar[str]
     description: ClassVar[str]
     automated: ClassVar[bool] = True  # False for items an auditor judges (manual)
+    combinable: ClassVar[bool] = True  # False when the result's population is not the records given
     needs_evidence: ClassVar[bool] = True
     schema: ClassVar[dict[str, Any]]
     default_grading: ClassVar[Grading]

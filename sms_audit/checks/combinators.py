@@ -28,8 +28,9 @@ class _Combinator(CheckKind):
     def nested_errors(cls, spec: dict[str, Any], prefix: str) -> list[str]:
         errors = []
         for index, child in enumerate(spec.get("checks") or []):
-            if isinstance(child, dict) and child.get("kind") == "manual":
-                errors.append(f"{prefix}.checks.{index}: a manual item cannot be combined with automated checks")
+            kind = CHECK_KINDS._entries.get(child.get("kind")) if isinstance(child, dict) else None
+            if kind is not None and (not kind.automated or not kind.combinable):
+                errors.append(f"{prefix}.checks.{index}: a {child['kind']} check cannot be combined with others")
                 continue
             errors += check_spec_errors(child, f"{prefix}.checks.{index}")
         return errors
