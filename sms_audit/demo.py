@@ -114,6 +114,7 @@ PROBLEM_COLUMNS = [
     "workaround",
     "resolved_at",
     "closed_at",
+    "rfc",
 ]
 CI_COLUMNS = [
     "name",
@@ -405,7 +406,8 @@ def _build_problems(data: DemoData, count: int, members: dict[str, list[str]]) -
 def _link_incidents_to_problems(data: DemoData) -> None:
     """About one incident in eight names the problem raised for it (ServiceNow's problem_id field)."""
     problems = [p for p in data.problems if p["number"] not in data.used]
-    for incident in data.rng.sample(data.incidents[: len(data.incidents) - 5], len(data.incidents) // 8):
+    candidates = [i for i in data.incidents[: len(data.incidents) - 5] if i["priority"] != PRIORITY_LABEL[1]]
+    for incident in data.rng.sample(candidates, len(data.incidents) // 8):
         incident["problem_id"] = data.rng.choice(problems)["number"]
 
 
@@ -635,6 +637,18 @@ outputs:
 """
 
 
+def _plant_process_defects(data: DemoData) -> None:
+    from sms_audit import demo_process as process
+
+    numbers = process.Numbers()
+    process.plant_reviews(data)
+    process.plant_known_error_changes(data)
+    process.plant_failed_change_investigations(data, numbers)
+    unlinked = process.plant_major_incident_problems(data, numbers)
+    process.plant_repeat_incidents(data, numbers, unlinked)
+    process.plant_cmdb_updates(data)
+
+
 def generate_demo(out: Path, seed: int = DEFAULT_SEED, tickets: int = DEFAULT_TICKETS) -> dict[str, Any]:
     """Write the demo evidence, config and ground truth into ``out``; return a summary."""
     if tickets < 100:
@@ -647,6 +661,7 @@ def generate_demo(out: Path, seed: int = DEFAULT_SEED, tickets: int = DEFAULT_TI
     _build_documents(data)
     _link_incidents_to_problems(data)
     _inject_defects(data)
+    _plant_process_defects(data)
     files = {
         "exports/incident.csv": _csv(INCIDENT_COLUMNS, data.incidents),
         "exports/change_request.csv": _csv(CHANGE_COLUMNS, data.changes),

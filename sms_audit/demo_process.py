@@ -1,0 +1,342 @@
+"""Planted defects for the rules that judge how processes connect over time.
+
+Reviews at planned intervals (cadence), links between records (link), repeat
+incidents (recurrence) and CMDB updates covered by changes (consistency). Like
+the rest of the demo, every defect and near-miss is recorded when it is made.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+
+from sms_audit.checks.recurrence import series_members
+from sms_audit.demo import AS_OF, FMT, PEOPLE, PERIOD_FROM, PRIORITY_LABEL, SERVICES, DemoData, _date, _ts
+
+DAY = dt.timedelta(days=1)
+
+
+def _parse(value: str) -> dt.datetime | None:
+    return dt.datetime.strptime(value, FMT) if value else None
+
+
+def _service_of(name: str) -> tuple[str, str, str, str]:
+    return next(s for s in SERVICES if s[1] == name)
+
+
+class Numbers:
+    """New record numbers in ranges the base generator never uses."""
+
+    def __init__(self) -> None:
+        self.incident = 20000
+        self.problem = 45000
+        self.change = 39000
+
+    def next(self, kind: str) -> str:
+        value = getattr(self, kind)
+        setattr(self, kind, value + 1)
+        prefix = {"incident": "INC", "problem": "PRB", "change": "CHG"}[kind]
+        return f"{prefix}{value:07d}"
+
+
+def new_incident(data: DemoData, numbers: Numbers, opened: dt.datetime, ci: str, service: str, **fields: Any) -> dict:
+    """A clean, quickly resolved incident (no rule of the pack finds anything in it)."""
+    rng = data.rng
+    _sid, _name, team, _crit = _service_of(service)
+    resolved = opened + dt.timedelta(minutes=rng.randint(30, 600))
+    closed = resolved + DAY
+    row = {
+        "number": numbers.next("incident"),
+        "opened_at": _ts(opened),
+        "short_description": f"{service}: {rng.choice(['error after change', 'service degraded', 'login failure'])}",
+        "caller_id": rng.choice(PEOPLE),
+        "category": "software",
+        "subcategory": "",
+        "business_service": service,
+        "cmdb_ci": ci,
+        "impact": "2 - Medium",
+        "urgency": "2 - Medium",
+        "priority": PRIORITY_LABEL[3],
+        "state": "Closed" if closed < AS_OF else "Resolved",
+        "assignment_group": team,
+        "assigned_to": rng.choice(PEOPLE),
+        "major_incident": "FALSE",
+        "resolved_at": _ts(resolved),
+        "closed_at": _ts(closed) if closed < AS_OF else "",
+        "close_code": "Solution provided",
+        "reopen_count": "0",
+        "reassignment_count": "0",
+        "problem_id": "",
+        "caused_by": "",
+    }
+    row.update(fields)
+    data.incidents.append(row)
+    return row
+
+
+def new_problem(data: DemoData, numbers: Numbers, opened: dt.datetime, ci: str, service: str) -> dict:
+    """A clean problem with its root cause found, closed when the audit date allows."""
+    _sid, _name, team, _crit = _service_of(service)
+    closed = opened + dt.timedelta(days=12)
+    done = closed < AS_OF
+    row = {
+        "number": numbers.next("problem"),
+        "opened_at": _ts(opened),
+        "short_description": f"Cause of major incident on {service}",
+        "state": "Closed" if done else "Root Cause Analysis",
+        "priority": PRIORITY_LABEL[2],
+        "business_service": service,
+        "cmdb_ci": ci,
+        "assignment_group": team,
+        "assigned_to": data.rng.choice(PEOPLE),
+        "cause_notes": "Capacity exhausted on the database tier during month-end processing",
+        "known_error": "FALSE",
+        "workaround": "",
+        "resolved_at": _ts(opened + dt.timedelta(days=10)) if done else "",
+        "closed_at": _ts(closed) if done else "",
+        "rfc": "",
+    }
+    data.problems.append(row)
+    return row
+
+
+def plant_reviews(data: DemoData) -> None:
+    """Management reviews, internal audits, continuity tests and service reviews (REV-001..004)."""
+    rng = data.rng
+
+    def record(doc_id: str, title: str, doc_type: str, process: str, approved: dt.date) -> None:
+        owner, author, approver = rng.sample(PEOPLE, 3)
+        data.documents.append(
+            {
+                "Doc ID": doc_id,
+                "Title": title,
+                "Type": doc_type,
+                "Process": process,
+                "Owner": owner,
+                "Author": author,
+                "Approver": approver,
+                "Version": "1.0",
+                "Status": "Approved",
+                "Approval Date": _date(approved),
+                "Last Review": "",
+                "Next Review": "",
+            }
+        )
+
+    reviews = [dt.date(2024, 6, 10), dt.date(2025, 7, 14), dt.date(2026, 6, 1)]
+    for n, day in enumerate(reviews, start=1):
+        record(f"MR-{day.year}-{n}", f"Management review minutes {day:%B %Y}", "Management Review Minutes", "SMS", day)
+    data.defect("REV-001", f"gap:{reviews[0]}..{reviews[1]}")  # 399 days between reviews
+    audits = [dt.date(2024, 10, 1), dt.date(2025, 11, 20)]
+    for n, day in enumerate(audits, start=1):
+        record(f"IAR-{day.year}-{n}", f"Internal audit report {day:%B %Y}", "Internal Audit Report", "Audit", day)
+    data.defect("REV-002", f"gap:{audits[0]}..{audits[1]}")
+    # No continuity test report at all: one gap covering the whole period.
+    data.defect("REV-003", f"gap:{PERIOD_FROM}..{AS_OF.date()}")
+    service_reviews = [dt.date(2025, 6, 30), dt.date(2025, 9, 30), dt.date(2026, 1, 15), dt.date(2026, 4, 15)]
+    for n, day in enumerate(service_reviews, start=1):
+        record(
+            f"SRM-{n:02d}", f"Service review with customers {day:%B %Y}", "Service Review Minutes", "Service level", day
+        )
+    data.near_miss("REV-004", f"gap:{service_reviews[0]}..{service_reviews[1]}")  # exactly 92 days
+    data.defect("REV-004", f"gap:{service_reviews[1]}..{service_reviews[2]}")
+
+
+def plant_known_error_changes(data: DemoData) -> None:
+    """Known errors name the change that fixes them (LNK-002), but two do not."""
+    changes = [c["number"] for c in data.changes]
+    known = [p for p in data.problems if p["known_error"] == "TRUE"]
+    for problem in known:
+        problem["rfc"] = data.rng.choice(changes)
+    for problem in data.pick(known, 2, "number"):
+        problem["rfc"] = ""
+        data.defect("LNK-002", problem["number"])
+
+
+def plant_failed_change_investigations(data: DemoData, numbers: Numbers) -> None:
+    """Failed changes get an incident raised against them within 14 days (LNK-003)."""
+    limit = AS_OF - dt.timedelta(days=14)
+
+    def judged(c: dict) -> bool:
+        return c["close_code"] == "unsuccessful" and _parse(c["work_end"]) <= limit
+
+    def candidate(c: dict) -> bool:
+        return (
+            c["close_code"] == "successful"
+            and c["number"] not in data.used
+            and _parse(c["work_end"] or "") is not None
+            and _parse(c["work_end"]) <= limit - dt.timedelta(days=20)
+        )
+
+    failed = [c for c in data.changes if judged(c)]
+    for change in data.rng.sample([c for c in data.changes if candidate(c)], max(0, 7 - len(failed))):
+        change["close_code"] = "unsuccessful"
+    failed = sorted((c for c in data.changes if judged(c)), key=lambda c: c["number"])
+    free = [c for c in failed if c["number"] not in data.used]
+    data.rng.shuffle(free)
+    for change in free[:2]:
+        data.defect("LNK-003", change["number"])  # nobody opened an investigation
+    late, exact = free[2], free[3]
+    for change, delay, kind in [(late, dt.timedelta(days=15), "defect"), (exact, dt.timedelta(hours=336), "near")]:
+        new_incident(
+            data,
+            numbers,
+            _parse(change["work_end"]) + delay,
+            change["cmdb_ci"],
+            change["business_service"],
+            caused_by=change["number"],
+        )
+        (data.defect if kind == "defect" else data.near_miss)("LNK-003", change["number"])
+    planted = {c["number"] for c in free[:4]}
+    for change in (c for c in failed if c["number"] not in planted):
+        delay = dt.timedelta(minutes=data.rng.randint(60, 10 * 24 * 60))
+        new_incident(
+            data,
+            numbers,
+            _parse(change["work_end"]) + delay,
+            change["cmdb_ci"],
+            change["business_service"],
+            caused_by=change["number"],
+        )
+        data.used.add(change["number"])
+    # A change that failed ten days ago: its investigation window is still open.
+    template = next(
+        c
+        for c in data.changes
+        if c["number"] not in data.used
+        and c["close_code"] == "successful"
+        and c["type"] == "Normal"
+        and c["risk"]
+        and c["assignment_group"]
+        and c["start_date"]
+    )
+    end = AS_OF - dt.timedelta(days=10)
+    recent = dict(
+        template,
+        number=numbers.next("change"),
+        close_code="unsuccessful",
+        opened_at=_ts(end - dt.timedelta(days=6)),
+        approval_set=_ts(end - dt.timedelta(days=3)),
+        start_date=_ts(end - dt.timedelta(hours=1)),
+        end_date=_ts(end + dt.timedelta(hours=1)),
+        work_start=_ts(end - dt.timedelta(hours=1)),
+        work_end=_ts(end),
+    )
+    data.changes.append(recent)
+    data.near_miss("LNK-003", recent["number"])
+
+
+def plant_major_incident_problems(data: DemoData, numbers: Numbers) -> list[str]:
+    """Major incidents get a problem within five days (LNK-001); returns the majors left without one."""
+    for incident in data.incidents:
+        if incident["priority"] == PRIORITY_LABEL[1] and incident["number"] >= "INC0010000":
+            incident["major_incident"] = "TRUE"
+    limit = AS_OF - dt.timedelta(days=6)
+    majors = [i for i in data.incidents if i["major_incident"] == "TRUE" and _parse(i["opened_at"]) <= limit]
+    majors.sort(key=lambda i: i["number"])
+    data.rng.shuffle(majors)
+    unlinked = majors[:2]
+    for incident in unlinked:
+        incident["problem_id"] = ""
+        data.defect("LNK-001", incident["number"])
+    plan = [(majors[2], dt.timedelta(days=6), "defect"), (majors[3], dt.timedelta(hours=120), "near")]
+    plan += [(incident, dt.timedelta(days=1), "clean") for incident in majors[4:]]
+    for incident, delay, kind in plan:
+        problem = new_problem(
+            data,
+            numbers,
+            _parse(incident["opened_at"]) + delay,
+            incident["cmdb_ci"] or "erp-db-01",
+            incident["business_service"] or "ERP Finance",
+        )
+        incident["problem_id"] = problem["number"]
+        if kind == "defect":
+            data.defect("LNK-001", incident["number"])
+        elif kind == "near":
+            data.near_miss("LNK-001", incident["number"])
+    # A major incident of three and a half days ago: its five days are not over yet.
+    recent = new_incident(
+        data,
+        numbers,
+        AS_OF - dt.timedelta(hours=84),
+        "WS-0040",
+        "Workplace Devices",
+        priority=PRIORITY_LABEL[1],
+        major_incident="TRUE",
+        impact="1 - High",
+        urgency="1 - High",
+    )
+    data.near_miss("LNK-001", recent["number"])
+    return [i["number"] for i in unlinked]
+
+
+def plant_repeat_incidents(data: DemoData, numbers: Numbers, unlinked_majors: list[str]) -> None:
+    """Every repeat series on a CI is linked to a problem (REC-001), except one planted series."""
+    problems = [p["number"] for p in data.problems if p["number"] < "PRB0045000"]
+    frame = pd.DataFrame(data.incidents)
+    series = series_members(frame["cmdb_ci"], pd.to_datetime(frame["opened_at"]), 3, 30)
+    for position in series.index[series["member"].to_numpy(dtype=bool)]:
+        incident = data.incidents[position]
+        if incident["problem_id"]:
+            continue
+        if incident["number"] in unlinked_majors:
+            data.defect("REC-001", incident["number"])  # the same missing problem breaks both rules
+        else:
+            incident["problem_id"] = data.rng.choice(problems)
+    quiet = [
+        ("hr-report-01", "HR Self-Service Portal", "defect", [0, 6, 19]),
+        ("shop-cache-01", "Customer Web Shop", "near", [0, 10, 30]),
+    ]
+    for ci, service, kind, days in quiet:
+        _sid, _name, team, _crit = _service_of(service)
+        data.cis.append(
+            {
+                "name": ci,
+                "sys_class_name": "Linux Server",
+                "install_status": "Installed",
+                "operational_status": "Operational",
+                "owned_by": PEOPLE[3],
+                "support_group": team,
+                "business_service": service,
+                "sys_updated_on": "2025-03-15 02:00:00",
+            }
+        )
+        start = dt.datetime(2026, 2, 2, 9, 0, 0)
+        for offset in days:
+            # The near-miss series spans thirty days and one minute: not a repeat within thirty days.
+            extra = dt.timedelta(minutes=1) if kind == "near" and offset == 30 else dt.timedelta()
+            incident = new_incident(data, numbers, start + dt.timedelta(days=offset) + extra, ci, service)
+            (data.defect if kind == "defect" else data.near_miss)("REC-001", incident["number"])
+
+
+def plant_cmdb_updates(data: DemoData) -> None:
+    """CI records change when an approved change on them was implemented (CON-001)."""
+    ends: dict[str, dt.datetime] = {}
+    for change in data.changes:
+        end = _parse(change["work_end"])
+        if end and change["approval"] == "Approved" and change["approval_set"]:
+            ends[change["cmdb_ci"]] = max(end, ends.get(change["cmdb_ci"], end))
+    before = _ts(dt.datetime.combine(PERIOD_FROM, dt.time(2)) - dt.timedelta(days=108))
+    for ci in data.cis:
+        end = ends.get(ci["name"])
+        ci["sys_updated_on"] = _ts(end + dt.timedelta(hours=data.rng.randint(1, 30))) if end else before
+    no_change = [
+        c
+        for c in data.cis
+        if c["name"] not in ends and c["sys_class_name"] == "Computer" and c["name"] not in data.used
+    ]
+    for ci in data.rng.sample(no_change, 2):
+        ci["sys_updated_on"] = "2026-02-10 10:00:00"
+        data.defect("CON-001", ci["name"])
+    with_change = [
+        c
+        for c in data.cis
+        if c["name"] in ends and ends[c["name"]] <= AS_OF - dt.timedelta(days=5) and c["name"] not in data.used
+    ]
+    late, exact = data.rng.sample(with_change, 2)
+    late["sys_updated_on"] = _ts(ends[late["name"]] + dt.timedelta(days=3))
+    data.defect("CON-001", late["name"])
+    exact["sys_updated_on"] = _ts(ends[exact["name"]] + dt.timedelta(hours=48))
+    data.near_miss("CON-001", exact["name"])
