@@ -23,7 +23,10 @@ Day keys are ``mon`` .. ``sun`` (or full names) and ranges such as ``mon-fri``; 
 ``hours: 24x7`` means always open. Times run from 00:00 to 24:00; a range may not pass midnight
 (split a night shift over two days). The parsed calendars are in ``details["calendars"]`` as
 ``{name: {timezone, hours: {mon: [["08:00", "18:00"]], ... all seven days}, holidays: [ISO dates],
-holiday_names: {date: name}, line}}``; ``sla_targets.calendar`` holds the calendar's name.
+holiday_names: {date: name}, line}}``; ``sla_targets.calendar`` holds the calendar's name. They are
+also emitted as the canonical tables ``calendars`` (one row per working window: calendar, weekday
+0 = Monday, start and end ``HH:MM`` local, timezone) and ``holidays`` (calendar, date, name), each
+only when it has rows, with the calendar's line as provenance.
 
 CSV layout: one row per service and priority, headers matched by synonyms (``options.columns``
 overrides them): service id, service name, owner, criticality, status, priority (``1``, ``P1``,
@@ -59,6 +62,8 @@ from sms_audit.safe_yaml import load_yaml_file
 _SERVICE_KEYS = ("id", "name", "owner", "criticality", "status")
 _TARGET_NUMBERS = ("response_minutes", "resolution_minutes")
 _TARGET_COLUMNS = ("id", "service", "priority", *_TARGET_NUMBERS, "calendar")
+_CALENDAR_COLUMNS = ("id", "calendar", "weekday", "start", "end", "timezone")
+_HOLIDAY_COLUMNS = ("id", "calendar", "date", "name")
 _PROVENANCE = ("_source_file", "_source_line")
 _YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -268,6 +273,9 @@ def _load_yaml(path: Path, display_path: str) -> AdapterResult:
             targets.append(record | _provenance(display_path, t_line))
     tables = {"services": _frame(services, _SERVICE_KEYS), "sla_targets": _frame(targets, _TARGET_COLUMNS)}
     provided = {"services": set(_SERVICE_KEYS), "sla_targets": set(_TARGET_COLUMNS)}
+    for name, frame in calendar_tables(calendars, display_path).items():
+        tables[name] = frame
+        provided[name] = set(frame.columns) - set(_PROVENANCE)
     details = {"format": "yaml", "calendars": calendars}
     return AdapterResult(tables, rows_read, rejections, details, provided)
 
@@ -594,6 +602,33 @@ def _holiday(item: Any) -> str | None:
             except ValueError:
                 continue
     return None
+
+
+def calendar_tables(calendars: Mapping[str, Mapping[str, Any]], display_path: str) -> dict[str, pd.DataFrame]:
+    """The canonical ``calendars`` (one row per working window) and ``holidays`` tables of parsed calendars.
+
+    Rows carry the calendar's line. A table is returned only when it has rows: a catalogue without
+    calendars (or without holidays) provides no such table, rather than an empty one.
+    """
+    windows: list[dict[str, Any]] = []
+    holidays: list[dict[str, Any]] = []
+    for name, calendar in calendars.items():
+        where = _provenance(display_path, calendar.get("line", 0))
+        for weekday, day in enumerate(DAYS):
+            for n, (start, end) in enumerate(calendar["hours"].get(day, []), start=1):
+                row = {"id": f"{name}/{day}/{n}", "calendar": name, "weekday": weekday, "start": start, "end": end}
+                windows.append(row | {"timezone": calendar.get("timezone")} | where)
+        names = calendar.get("holiday_names") or {}
+        for date in calendar.get("holidays", []):
+            holidays.append({"id": f"{name}/{date}", "calendar": name, "date": date, "name": names.get(date)} | where)
+    tables = {}
+    if windows:
+        tables["calendars"] = _frame(windows, _CALENDAR_COLUMNS)
+    if holidays:
+        frame = _frame(holidays, _HOLIDAY_COLUMNS)
+        frame["date"] = pd.to_datetime(frame["date"], format="%Y-%m-%d").astype("datetime64[us]")
+        tables["holidays"] = frame
+    return tables
 
 
 # --- helpers -------------------------------------------------------------------------------------

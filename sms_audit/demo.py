@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sms_audit import demo_timeliness as timeliness
 from sms_audit.io import write_atomic
 
 PERIOD_FROM = dt.date(2025, 7, 1)
@@ -25,6 +26,7 @@ AS_OF = dt.datetime(2026, 6, 30)
 ORGANISATION = "Northwind Managed Services (fictional)"
 DEFAULT_SEED = 20000
 DEFAULT_TICKETS = 600
+MIN_TICKETS = 200
 
 SERVICES = [
     ("SVC-EMAIL", "Email and Collaboration", "Messaging", "high"),
@@ -68,6 +70,7 @@ INCIDENT_COLUMNS = [
     "assignment_group",
     "assigned_to",
     "major_incident",
+    "u_responded_at",
     "resolved_at",
     "closed_at",
     "close_code",
@@ -265,8 +268,7 @@ def _build_incidents(data: DemoData, count: int, members: dict[str, list[str]]) 
         sid, sname, team, _ = rng.choice(SERVICES)
         priority = rng.choices([1, 2, 3, 4], weights=[3, 12, 50, 35])[0]
         opened = _random_time(rng, start, end)
-        target = SLA[priority][1]
-        resolved = opened + dt.timedelta(minutes=int(target * rng.uniform(0.1, 1.3)))
+        responded, resolved = timeliness.clean_times(opened, priority, rng.uniform(0.1, 0.9))
         if resolved >= AS_OF:
             state, resolved_at, closed_at = "In Progress", None, None
         else:
@@ -291,6 +293,7 @@ def _build_incidents(data: DemoData, count: int, members: dict[str, list[str]]) 
                 "assignment_group": team,
                 "assigned_to": rng.choice(PEOPLE),
                 "major_incident": "TRUE" if priority == 1 and rng.random() < 0.5 else "FALSE",
+                "u_responded_at": _ts(responded) if responded < AS_OF else "",
                 "resolved_at": _ts(resolved_at),
                 "closed_at": _ts(closed_at),
                 "close_code": "Solution provided" if resolved_at else "",
@@ -599,7 +602,8 @@ def _csv(columns: list[str], rows: list[dict[str, Any]]) -> str:
 
 
 def _catalogue_yaml() -> str:
-    lines = ["# Service catalogue with SLA targets (minutes) per priority.", "services:"]
+    lines = ["# Service catalogue with SLA targets (minutes) per priority.", timeliness.CALENDARS_YAML.rstrip("\n")]
+    lines.append("services:")
     for sid, name, team, criticality in SERVICES:
         lines += [
             f"  - id: {sid}",
@@ -611,7 +615,8 @@ def _catalogue_yaml() -> str:
         ]
         for priority, (response, resolution) in SLA.items():
             lines.append(
-                f"      - {{priority: {priority}, response_minutes: {response}, resolution_minutes: {resolution}}}"
+                f"      - {{priority: {priority}, response_minutes: {response}, resolution_minutes: {resolution}, "
+                f"calendar: {timeliness.CALENDAR_NAME[priority]}}}"
             )
     return "\n".join(lines) + "\n"
 
@@ -626,6 +631,7 @@ evidence:
   - {{kind: tickets, adapter: servicenow, path: exports/incident.csv}}
   - {{kind: tickets, adapter: servicenow, path: exports/change_request.csv}}
   - {{kind: tickets, adapter: servicenow, path: exports/problem.csv}}
+  - {{kind: tickets, adapter: servicenow, path: exports/sc_req_item.csv}}
   - {{kind: cmdb, adapter: servicenow, path: exports/cmdb_ci.csv}}
   - {{kind: cmdb, adapter: servicenow, path: exports/cmdb_rel_ci.csv}}
   - {{kind: documents, adapter: document_register, path: registers/document_register.csv}}
@@ -651,8 +657,8 @@ def _plant_process_defects(data: DemoData) -> None:
 
 def generate_demo(out: Path, seed: int = DEFAULT_SEED, tickets: int = DEFAULT_TICKETS) -> dict[str, Any]:
     """Write the demo evidence, config and ground truth into ``out``; return a summary."""
-    if tickets < 100:
-        raise ValueError("--tickets must be at least 100 so every planted defect has room")
+    if tickets < MIN_TICKETS:
+        raise ValueError(f"--tickets must be at least {MIN_TICKETS} so every planted defect has room")
     data = DemoData(random.Random(seed), tickets)
     members = _build_cmdb(data)
     _build_incidents(data, int(tickets * 0.7), members)
@@ -662,10 +668,12 @@ def generate_demo(out: Path, seed: int = DEFAULT_SEED, tickets: int = DEFAULT_TI
     _link_incidents_to_problems(data)
     _inject_defects(data)
     _plant_process_defects(data)
+    requests = timeliness.plant_timeliness(data, tickets)
     files = {
         "exports/incident.csv": _csv(INCIDENT_COLUMNS, data.incidents),
         "exports/change_request.csv": _csv(CHANGE_COLUMNS, data.changes),
         "exports/problem.csv": _csv(PROBLEM_COLUMNS, data.problems),
+        "exports/sc_req_item.csv": _csv(timeliness.REQUEST_COLUMNS, requests),
         "exports/cmdb_ci.csv": _csv(CI_COLUMNS, data.cis),
         "exports/cmdb_rel_ci.csv": _csv(REL_COLUMNS, data.relations),
         "registers/document_register.csv": _csv(DOC_COLUMNS, data.documents),
@@ -679,7 +687,7 @@ def generate_demo(out: Path, seed: int = DEFAULT_SEED, tickets: int = DEFAULT_TI
     return {
         "out": str(out),
         "seed": seed,
-        "tickets": len(data.incidents) + len(data.changes) + len(data.problems),
+        "tickets": len(data.incidents) + len(data.changes) + len(data.problems) + len(requests),
         "defects": sum(len(v) for v in data.truth.values()),
         "rules_with_defects": len(data.truth),
     }

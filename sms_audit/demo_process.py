@@ -14,6 +14,7 @@ import pandas as pd
 
 from sms_audit.checks.recurrence import series_members
 from sms_audit.demo import AS_OF, FMT, PEOPLE, PERIOD_FROM, PRIORITY_LABEL, SERVICES, DemoData, _date, _ts
+from sms_audit.demo_timeliness import settle_incident
 
 DAY = dt.timedelta(days=1)
 
@@ -72,6 +73,7 @@ def new_incident(data: DemoData, numbers: Numbers, opened: dt.datetime, ci: str,
         "caused_by": "",
     }
     row.update(fields)
+    settle_incident(row)
     data.incidents.append(row)
     return row
 
@@ -235,6 +237,21 @@ def plant_major_incident_problems(data: DemoData, numbers: Numbers) -> list[str]
             incident["major_incident"] = "TRUE"
     limit = AS_OF - dt.timedelta(days=6)
     majors = [i for i in data.incidents if i["major_incident"] == "TRUE" and _parse(i["opened_at"]) <= limit]
+    while len(majors) < 6:  # small demos: add major incidents so every planted case has one
+        opened = dt.datetime.combine(PERIOD_FROM, dt.time(9)) + dt.timedelta(days=20 + 40 * len(majors))
+        majors.append(
+            new_incident(
+                data,
+                numbers,
+                opened,
+                "erp-app-01",
+                "ERP Finance",
+                priority=PRIORITY_LABEL[1],
+                major_incident="TRUE",
+                impact="1 - High",
+                urgency="1 - High",
+            )
+        )
     majors.sort(key=lambda i: i["number"])
     data.rng.shuffle(majors)
     unlinked = majors[:2]

@@ -88,7 +88,7 @@ def _required(table: str, provided: set[str]) -> QualityCheck:
 
 
 # Tables that may legitimately be empty (an organisation that links nothing is judged by the rules).
-MAY_BE_EMPTY = {"links", "ticket_events", "ci_relations"}
+MAY_BE_EMPTY = {"links", "ticket_events", "ci_relations", "calendars", "holidays"}
 
 
 def _not_empty(table: str, frame: pd.DataFrame) -> QualityCheck:

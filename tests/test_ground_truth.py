@@ -126,3 +126,18 @@ def test_unknown_parameter_override_is_refused(demo_dir, tmp_path):
     (tmp_path / "sms-audit.yaml").write_text(text)
     with pytest.raises(ConfigError, match="did you mean 'problem_rca_days'"):
         scan(load_config(tmp_path / "sms-audit.yaml"))
+
+
+@pytest.mark.parametrize(("seed", "tickets"), [(1, 200), (4, 1000)])
+def test_ground_truth_holds_for_other_seeds_and_sizes(tmp_path, seed, tickets):
+    from sms_audit.demo import generate_demo
+
+    generate_demo(tmp_path, seed=seed, tickets=tickets)
+    report = scan(load_config(tmp_path / "sms-audit.yaml")).report
+    truth = json.loads((tmp_path / "ground-truth.json").read_text())
+    near = json.loads((tmp_path / "near-misses.json").read_text())
+    for result in report["results"]:
+        reported = {record["id"] for record in result["records"]}
+        assert result["status"] in ("pass", "fail"), (result["rule"], result["explanation"])
+        assert sorted(reported) == sorted(truth.get(result["rule"], [])), result["rule"]
+        assert not reported & set(near.get(result["rule"], [])), result["rule"]

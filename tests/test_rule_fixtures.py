@@ -210,11 +210,9 @@ def test_every_rule_has_a_fixture():
 
 def _other_fixtures() -> set[str]:
     """Rules whose hand-written fixtures live beside their check kind's tests."""
-    try:
-        from tests.test_timeliness import PACK_CASES as TIMELINESS_CASES
-    except ImportError:
-        return set()
-    return set(TIMELINESS_CASES)
+    from tests.test_timeliness import RULE_CASES
+
+    return set(RULE_CASES)
 
 
 @pytest.mark.parametrize("rule_id", sorted(CASES))

@@ -300,8 +300,8 @@ def test_rule_waiver_turns_that_rules_fail_into_waived(demo_scan):
 def test_clause_waiver_on_a_heading_covers_child_clauses(demo_scan):
     outcome = apply_waivers(demo_scan.results, [waiver(clause="8.5")], AS_OF, ())
     waived = sorted(r.rule.id for r in outcome.results if r.status == "waived")
-    # CHG rules sit on 8.5.1.2 and 8.5.1.3, DOC-003 on 8.5.1.1 (and 7.5.4)
-    assert waived == ["CHG-001", "CHG-002", "CHG-003", "CHG-004", "DOC-003"]
+    # CHG rules sit on 8.5.1.2 and 8.5.1.3, DOC-003 on 8.5.1.1 (and 7.5.4), CON-001 and LNK-003 on 8.5.1.3
+    assert waived == ["CHG-001", "CHG-002", "CHG-003", "CHG-004", "CON-001", "DOC-003", "LNK-003"]
     assert [a["rule"] for a in outcome.applied] == waived
     assert {r.status for r in outcome.results if r.rule.id not in waived} == {"pass", "fail"}
 
@@ -390,6 +390,8 @@ def test_unused_waivers_are_reported(demo_scan):
         {"waiver": "W-001", "rule": "CHG-001"},
         {"waiver": "W-004", "rule": "CHG-002"},
         {"waiver": "W-004", "rule": "CHG-004"},
+        {"waiver": "W-004", "rule": "CON-001"},
+        {"waiver": "W-004", "rule": "LNK-003"},
     ]
     assert outcome.to_dict() == {"applied": outcome.applied, "expired": [], "unused": ["W-002", "W-003"]}
 

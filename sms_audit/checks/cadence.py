@@ -25,7 +25,7 @@ so a group with none gets a whole-period gap. Records without a group value are 
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 import pandas as pd
