@@ -38,6 +38,7 @@ import pandas as pd
 from pandas.api import types as ptypes
 
 from sms_audit.errors import ExpressionError
+from sms_audit.operators import by_group, symbols
 
 __all__ = [
     "CONSTANT_NAMES",
@@ -289,14 +290,7 @@ def _reject_list(value: Value, op_text: str) -> None:
 
 # --------------------------------------------------------------------------- comparisons
 
-_COMPARE_OPS: dict[type, tuple[str, Callable[[Any, Any], Any]]] = {
-    ast.Eq: ("==", operator.eq),
-    ast.NotEq: ("!=", operator.ne),
-    ast.Lt: ("<", operator.lt),
-    ast.LtE: ("<=", operator.le),
-    ast.Gt: (">", operator.gt),
-    ast.GtE: (">=", operator.ge),
-}
+_COMPARE_OPS = by_group("comparison")  # the shared operator table (sms_audit.operators)
 
 
 def _compare(op_text: str, op: Callable[[Any, Any], Any], left: Value, right: Value, n: int) -> Value:
@@ -355,12 +349,7 @@ def _membership(left: Value, right: Value, negate: bool) -> Value:
 
 # --------------------------------------------------------------------------- arithmetic
 
-_ARITH_OPS: dict[type, tuple[str, Callable[[Any, Any], Any]]] = {
-    ast.Add: ("+", operator.add),
-    ast.Sub: ("-", operator.sub),
-    ast.Mult: ("*", operator.mul),
-    ast.Div: ("/", operator.truediv),
-}
+_ARITH_OPS = by_group("arithmetic")
 
 _ARITH_KINDS: dict[str, frozenset[tuple[str, str]]] = {
     "+": frozenset(
@@ -884,7 +873,7 @@ class _Compiler:
         if spec is None:
             symbol = _REFUSED_OPERATORS.get(type(node.op), type(node.op).__name__)
             hint = "; use and / or for conditions" if symbol in ("&", "|") else ""
-            self.fail(node, f"operator '{symbol}' is not allowed; allowed arithmetic: + - * /{hint}")
+            self.fail(node, f"operator '{symbol}' is not allowed; allowed arithmetic: {symbols('arithmetic')}{hint}")
         op_text, op = spec
         left, right = self.compile(node.left), self.compile(node.right)
         return self.guard(node, lambda env: _arithmetic(op_text, op, left(env), right(env)))

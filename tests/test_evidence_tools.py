@@ -249,3 +249,48 @@ def test_duplicate_ids_fail_the_gate_for_tickets_and_warn_for_cis(tmp_path):
     assert [r["id"] for r in results["CI-001"]["records"]] == ["b"]
     ids = sorted(r["id"] for r in result.evidence.table("cis").to_dict("records"))
     assert ids == ["a|Database", "a|Server", "a|Server", "b"]
+
+
+@pytest.mark.parametrize(
+    ("parts", "adapter", "tables"),
+    [
+        (("servicenow-pdi-demo-exports", "cmdb_ci.csv"), "servicenow", {"cis": 2784}),
+        (("servicenow-pdi-demo-exports", "incident.csv"), "servicenow", {"tickets": 66}),
+        (("document-register-apex-bank", "document_register.csv"), "document_register", {"documents": 226}),
+        (("helpdesk-event-log", "helpdesk.csv"), "event_log", {"ticket_events": 21348, "tickets": 4580}),
+    ],
+)
+def test_shared_exports_load_with_auto_detection_and_nothing_lost(parts, adapter, tables):
+    from sms_audit.evidence import load_file
+
+    path = shared_file(*parts)
+    manifest, result = load_file("auto", path, path.name, {})
+    assert manifest.adapter == adapter and manifest.details["detection"]["score"] >= 0.5
+    assert manifest.rows_rejected == 0 and manifest.rows_read == manifest.rows_accepted
+    assert {name: len(frame) for name, frame in result.tables.items() if name in tables} == tables
+
+
+def test_itop_sample_loads_with_auto_detection():
+    from sms_audit.evidence import load_file
+
+    folder = shared_file("itop-sample-data", "README.md").parent
+    files = sorted(folder.rglob("*.xml"))
+    assert files
+    cis = relations = 0
+    for path in files:
+        manifest, result = load_file("auto", path, path.name, {})
+        assert manifest.adapter == "itop_xml"
+        assert manifest.rows_read == manifest.rows_accepted + manifest.rows_rejected
+        cis += len(result.tables.get("cis", []))
+        relations += len(result.tables.get("ci_relations", []))
+    assert (cis, relations) == (31, 9)
+
+
+def test_utf16_export_is_read_and_its_encoding_recorded(tmp_path):
+    path = tmp_path / "incident.csv"
+    path.write_bytes("number,opened_at,state\r\nINC1,2026-01-02 10:00:00,Neu – offen\r\n".encode("utf-16"))
+    from sms_audit.evidence import load_file
+
+    manifest, result = load_file("auto", path, "incident.csv", {})
+    assert manifest.to_dict()["encoding"] == "utf-16"
+    assert result.tables["tickets"]["status"][0] == "neu_offen"

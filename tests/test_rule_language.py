@@ -186,3 +186,94 @@ def test_nested_errors_are_reported_with_their_path(tmp_path):
     result = CliRunner().invoke(cli, ["rules", "validate", str(pack)])
     assert result.exit_code == 3
     assert "check.checks.1" in result.stderr and "did you mean 'assert'" in result.stderr
+
+
+KIND_RULE = """  - id: K-001
+    title: One rule per kind for the four outcomes
+    clauses: ["8.6.1"]
+    requirements: ["8.6.1-a-record-classify"]
+    evidence: {evidence}
+    select: {select}
+    check: {check}
+    rationale: a rationale long enough
+    remediation: a remediation long enough
+"""
+INC = {"record_type": "incident", "priority": 2, "ci_id": "web-01", "opened_at": "2026-01-02 10:00:00"}
+KIND_CASES = {
+    "completeness": (
+        "tickets",
+        "'record_type == \"incident\"'",
+        "{kind: completeness, fields: [priority]}",
+        {"tickets": [dict(INC, id="ok"), dict(INC, id="bad", priority=None)]},
+        ["bad"],
+        {"tickets": [{"id": "x", "record_type": "incident"}]},
+    ),
+    "condition": (
+        "tickets",
+        "'record_type == \"incident\"'",
+        "{kind: condition, assert: 'priority <= 3', violation: low}",
+        {"tickets": [dict(INC, id="ok"), dict(INC, id="bad", priority=4)]},
+        ["bad"],
+        {"tickets": [{"id": "x", "record_type": "incident"}]},
+    ),
+    "reference": (
+        "tickets",
+        "'record_type == \"incident\"'",
+        "{kind: reference, columns: [ci_id], target: {table: cis, columns: [id, name]}}",
+        {
+            "tickets": [dict(INC, id="ok"), dict(INC, id="bad", ci_id="ghost")],
+            "cis": [{"id": "web-01", "name": "web-01"}],
+        },
+        ["bad"],
+        {"tickets": [dict(INC, id="x")]},
+    ),
+    "all": (
+        "tickets",
+        "'record_type == \"incident\"'",
+        "{kind: all, checks: [{kind: completeness, fields: [ci_id]}, "
+        "{kind: condition, assert: 'priority <= 3', violation: low}]}",
+        {"tickets": [dict(INC, id="ok"), dict(INC, id="bad", priority=4)]},
+        ["bad"],
+        {"tickets": [{"id": "x", "record_type": "incident", "ci_id": "a"}]},
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(KIND_CASES))
+def test_each_kind_passes_fails_lacks_evidence_and_is_not_applicable(tmp_path, kind):
+    evidence_table, select, check, failing, expected, lacking = KIND_CASES[kind]
+    rule, pack = _rule(tmp_path, KIND_RULE.format(evidence=evidence_table, select=select, check=check), "K-001")
+    ctx, catalogue = _ctx(pack), load_catalogue()
+    passing = {name: [row for row in rows if row["id"] not in expected] for name, rows in failing.items()}
+    outcomes = {
+        "pass": evaluate_rule(rule, make_evidence(**passing), ctx, catalogue, "all"),
+        "fail": evaluate_rule(rule, make_evidence(**failing), ctx, catalogue, "all"),
+        "evidence_insufficient": evaluate_rule(rule, make_evidence(**lacking), ctx, catalogue, "all"),
+        "not_applicable": evaluate_rule(
+            rule,
+            make_evidence(**{**failing, "tickets": [dict(INC, id="c", record_type="change")]}),
+            ctx,
+            catalogue,
+            "all",
+        ),
+    }
+    assert {status: result.status for status, result in outcomes.items()} == {s: s for s in outcomes}
+    assert (
+        offending_ids(outcomes["fail"]) == expected and outcomes["fail"].grade == "minor"
+    )  # 1 of 2: above the default 5%
+    assert offending_ids(outcomes["pass"]) == []
+    assert outcomes["evidence_insufficient"].reason
+    assert "matching" in outcomes["not_applicable"].reason
+
+
+def test_the_operator_table_is_what_expressions_accept():
+    from sms_audit.expressions import compile_expression
+    from sms_audit.operators import OPERATORS
+
+    samples = {"comparison": "a {op} 1", "membership": "a {op} (1, 2)", "logic": None, "arithmetic": "a {op} 1 > 0"}
+    for op in OPERATORS:
+        if samples[op.group]:
+            compile_expression(samples[op.group].format(op=op.symbol))
+    compile_expression("a > 1 and not (b < 2 or c == 3)")
+    with pytest.raises(Exception, match=r"allowed arithmetic: \+ - \* /"):
+        compile_expression("a ** 2")
