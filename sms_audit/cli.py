@@ -287,6 +287,18 @@ def rules_explain(rule_id: str, pack: tuple[str, ...]) -> None:
     click.echo(explain(*find_rule(_packs(pack), rule_id)))
 
 
+@rules.command("coverage")
+@click.option("--pack", multiple=True, help="Pack id or folder (default: the built-in 20000-1:2018 pack).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@_handle_errors
+def rules_coverage(pack: tuple[str, ...], fmt: str) -> None:
+    """Per clause and requirement key, the automated rules and manual items that cover it."""
+    from sms_audit.rule_tools import coverage, coverage_table
+
+    rows = coverage(_packs(pack))
+    click.echo(json.dumps(rows, indent=2) if fmt == "json" else coverage_table(rows))
+
+
 @rules.command("validate")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @_handle_errors

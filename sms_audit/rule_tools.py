@@ -110,3 +110,41 @@ def _lines(exc: RuleError) -> list[str]:
     text = str(exc)
     body = text.split(":\n", 1)[1] if text.startswith("rule pack is invalid:\n") else text
     return [line.strip() for line in body.splitlines() if line.strip()]
+
+
+def coverage(packs: list[RulePack]) -> list[dict[str, Any]]:
+    """Per clause and requirement key: the automated rules and manual items that address it."""
+    rows = []
+    for pack in packs:
+        automated: dict[str, list[str]] = {}
+        manual: dict[str, list[str]] = {}
+        for rule in pack.rules:
+            target = automated if rule.check.automated else manual
+            for key in rule.requirements:
+                target.setdefault(key, []).append(rule.id)
+        for clause in pack.catalogue.clauses:
+            for requirement in clause.requirements:
+                rows.append(
+                    {
+                        "clause": clause.id,
+                        "requirement": requirement.key,
+                        "automated": sorted(automated.get(requirement.key, [])),
+                        "manual": sorted(manual.get(requirement.key, [])),
+                    }
+                )
+    return rows
+
+
+def coverage_table(rows: list[dict[str, Any]]) -> str:
+    lines = [f"{'clause':<9} {'requirement':<44} {'automated':<28} manual"]
+    for row in rows:
+        auto = ", ".join(row["automated"]) or "-"
+        manual = ", ".join(row["manual"]) or "-"
+        lines.append(f"{row['clause']:<9} {row['requirement']:<44} {auto:<28} {manual}")
+    uncovered = [row for row in rows if not row["automated"] and not row["manual"]]
+    automated = sum(1 for row in rows if row["automated"])
+    lines.append(
+        f"{len(rows)} requirement keys: {automated} with an automated rule, "
+        f"{len(rows) - automated - len(uncovered)} by manual items only, {len(uncovered)} not covered"
+    )
+    return "\n".join(lines)
