@@ -232,13 +232,13 @@ def demo() -> None:
 @_handle_errors
 def demo_generate(out_dir: Path, seed: int | None, tickets: int | None) -> None:
     """Write a fictional provider's ServiceNow-style exports, a config and ground-truth.json."""
-    from sms_audit.demo import DEFAULT_SEED, DEFAULT_TICKETS, generate_demo
+    from sms_audit.demo import DEFAULT_SEED, DEFAULT_TICKETS, DemoSizeError, generate_demo
 
     try:
         summary = generate_demo(
             out_dir, seed=DEFAULT_SEED if seed is None else seed, tickets=tickets or DEFAULT_TICKETS
         )
-    except ValueError as exc:
+    except DemoSizeError as exc:
         raise click.BadParameter(str(exc), param_hint="--tickets") from None
     click.echo(
         f"wrote demo evidence to {summary['out']}: {summary['tickets']} tickets, seed {summary['seed']}, "

@@ -159,6 +159,10 @@ KEY_DOCUMENTS = {
 }
 
 
+class DemoSizeError(ValueError):
+    """The requested demo is too small to hold every planted case."""
+
+
 @dataclass
 class DemoData:
     rng: random.Random
@@ -311,6 +315,7 @@ def _build_incidents(data: DemoData, count: int, members: dict[str, list[str]]) 
             number=f"INC{9000 + n:07d}",
             opened_at=_ts(opened),
             state="Closed",
+            u_responded_at=_ts(opened + dt.timedelta(minutes=10)),
             resolved_at=_ts(opened + dt.timedelta(hours=3)),
             closed_at=_ts(opened + dt.timedelta(days=2)),
         )
@@ -646,7 +651,7 @@ outputs:
 def _plant_process_defects(data: DemoData) -> None:
     from sms_audit import demo_process as process
 
-    numbers = process.Numbers()
+    numbers = process.Numbers(data)
     process.plant_reviews(data)
     process.plant_known_error_changes(data)
     process.plant_failed_change_investigations(data, numbers)
@@ -658,7 +663,7 @@ def _plant_process_defects(data: DemoData) -> None:
 def generate_demo(out: Path, seed: int = DEFAULT_SEED, tickets: int = DEFAULT_TICKETS) -> dict[str, Any]:
     """Write the demo evidence, config and ground truth into ``out``; return a summary."""
     if tickets < MIN_TICKETS:
-        raise ValueError(f"--tickets must be at least {MIN_TICKETS} so every planted defect has room")
+        raise DemoSizeError(f"--tickets must be at least {MIN_TICKETS} so every planted defect has room")
     data = DemoData(random.Random(seed), tickets)
     members = _build_cmdb(data)
     _build_incidents(data, int(tickets * 0.7), members)

@@ -28,12 +28,17 @@ def _service_of(name: str) -> tuple[str, str, str, str]:
 
 
 class Numbers:
-    """New record numbers in ranges the base generator never uses."""
+    """New record numbers, above every number the base generator used (whatever the demo size)."""
 
-    def __init__(self) -> None:
-        self.incident = 20000
-        self.problem = 45000
-        self.change = 39000
+    def __init__(self, data: DemoData) -> None:
+        def after(rows: list[dict]) -> int:
+            highest = max(int(row["number"][3:]) for row in rows)
+            return (highest // 1000 + 2) * 1000
+
+        self.incident = after(data.incidents)
+        self.problem = after(data.problems)
+        self.change = after(data.changes)
+        self.first_problem = self.problem
 
     def next(self, kind: str) -> str:
         value = getattr(self, kind)
@@ -291,7 +296,7 @@ def plant_major_incident_problems(data: DemoData, numbers: Numbers) -> list[str]
 
 def plant_repeat_incidents(data: DemoData, numbers: Numbers, unlinked_majors: list[str]) -> None:
     """Every repeat series on a CI is linked to a problem (REC-001), except one planted series."""
-    problems = [p["number"] for p in data.problems if p["number"] < "PRB0045000"]
+    problems = [p["number"] for p in data.problems if int(p["number"][3:]) < numbers.first_problem]
     frame = pd.DataFrame(data.incidents)
     series = series_members(frame["cmdb_ci"], pd.to_datetime(frame["opened_at"]), 3, 30)
     for position in series.index[series["member"].to_numpy(dtype=bool)]:
@@ -344,6 +349,12 @@ def plant_cmdb_updates(data: DemoData) -> None:
         for c in data.cis
         if c["name"] not in ends and c["sys_class_name"] == "Computer" and c["name"] not in data.used
     ]
+    for n in range(len(no_change), 2):  # large demos: every workstation has had a change
+        spare = dict(
+            next(c for c in data.cis if c["sys_class_name"] == "Computer"), name=f"WS-SPARE-{n + 1}", owned_by=PEOPLE[n]
+        )
+        data.cis.append(spare)
+        no_change.append(spare)
     for ci in data.rng.sample(no_change, 2):
         ci["sys_updated_on"] = "2026-02-10 10:00:00"
         data.defect("CON-001", ci["name"])
