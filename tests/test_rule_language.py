@@ -277,3 +277,17 @@ def test_the_operator_table_is_what_expressions_accept():
     compile_expression("a > 1 and not (b < 2 or c == 3)")
     with pytest.raises(Exception, match=r"allowed arithmetic: \+ - \* /"):
         compile_expression("a ** 2")
+
+
+def test_rules_coverage_lists_every_requirement_key_with_its_rules():
+    result = CliRunner().invoke(cli, ["rules", "coverage", "--format", "json"])
+    assert result.exit_code == 0
+    rows = json.loads(result.stdout)
+    catalogue = load_catalogue()
+    keys = [r.key for c in catalogue.clauses for r in c.requirements]
+    assert [row["requirement"] for row in rows] == keys
+    assert all(set(row) == {"clause", "requirement", "automated", "manual"} for row in rows)
+    by_key = {row["requirement"]: row for row in rows}
+    assert by_key["8.5.1.3-d-decide-prioritise"]["automated"] == ["CHG-001", "CON-001"]
+    uncovered = [row["requirement"] for row in rows if not row["automated"] and not row["manual"]]
+    assert uncovered == [], f"requirement keys with neither an automated rule nor a manual item: {uncovered}"
