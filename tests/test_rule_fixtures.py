@@ -254,3 +254,8 @@ def test_offending_records_are_listed_even_when_the_result_passes():
     result = run_rule("DOC-002", make_evidence(**tables))
     assert (result.status, result.measured) == ("pass", 1)
     assert offending_ids(result) == expected
+
+
+def test_document_rule_without_a_register_is_evidence_insufficient():
+    result = run_rule("DOC-001", make_evidence(tickets=tickets(dict(INC, id="a"))))
+    assert result.status == "evidence_insufficient" and "documents" in result.reason
