@@ -581,6 +581,28 @@ def _inject_defects(data: DemoData) -> None:
         extra["Version"] = ""
         data.documents.append(extra)
         data.defect(rule, new_id)
+    # A plan annex its own author approved, and an older catalogue version never marked superseded.
+    annex = _document(
+        "PLN-001-B", "Service Management Plan annex: improvement plan", docs["PLN-001"]["Type"], "SMS", rng
+    )
+    annex["Approver"] = annex["Author"]
+    data.documents.append(annex)
+    data.defect("DOC-002", "PLN-001-B")
+    catalogue = docs["CAT-001"]
+    older = dict(
+        catalogue,
+        Version="0.9",
+        Status="Approved",
+        **{
+            "Approval Date": _date(
+                dt.datetime.strptime(catalogue["Approval Date"], "%Y-%m-%d") - dt.timedelta(days=30)
+            ),
+            "Last Review": _date(as_of - dt.timedelta(days=100)),
+            "Next Review": _date(as_of + dt.timedelta(days=265)),
+        },
+    )
+    data.documents.append(older)
+    data.defect("DOC-006", "CAT-001")
     for r in data.pick(data.documents, 3, "Doc ID", lambda r: r["Doc ID"].startswith("PRO-")):
         r["Last Review"] = _date(as_of - dt.timedelta(days=rng.randint(400, 600)))
         r["Next Review"] = _date(as_of - dt.timedelta(days=rng.randint(30, 200)))

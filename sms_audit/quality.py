@@ -58,7 +58,7 @@ def assess(evidence: Evidence, config: ScanConfig) -> dict[str, dict[str, Any]]:
         if len(frame):
             # CMDB exports without unique keys stay usable row by row; their ambiguity is reported.
             limit = float("inf") if table == "cis" else settings["max_duplicate_share"]
-            checks.append(_duplicates(frame, limit))
+            checks.append(_duplicates(frame, limit, table))
         if table == "ci_relations" and len(frame) and "cis" in evidence.provided:
             checks.append(_ambiguous_ends(frame, evidence.table("cis")))
         if table == "tickets" and len(frame):
@@ -98,8 +98,10 @@ def _not_empty(table: str, frame: pd.DataFrame) -> QualityCheck:
     return QualityCheck("population", "ok", f"{len(frame)} rows")
 
 
-def _duplicates(frame: pd.DataFrame, max_share: float) -> QualityCheck:
-    repeated = frame["id"][frame["id"].duplicated(keep=False)].dropna()
+def _duplicates(frame: pd.DataFrame, max_share: float, table: str = "") -> QualityCheck:
+    # A register lists each version of a document: its key is the id with the version.
+    keys = frame["id"] + "|v" + frame["version"].fillna("") if table == "documents" else frame["id"]
+    repeated = keys[keys.duplicated(keep=False)].dropna()
     if repeated.empty:
         return QualityCheck("duplicate_ids", "ok", "ids are unique")
     ids = sorted(set(repeated.astype(str)))

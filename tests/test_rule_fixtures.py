@@ -259,3 +259,18 @@ def test_offending_records_are_listed_even_when_the_result_passes():
 def test_document_rule_without_a_register_is_evidence_insufficient():
     result = run_rule("DOC-001", make_evidence(tickets=tickets(dict(INC, id="a"))))
     assert result.status == "evidence_insufficient" and "documents" in result.reason
+
+
+def test_document_approved_by_its_author_or_replaced_without_being_superseded():
+    documents = [
+        dict(DOC, id="P-1", version="1.0", approved_at="2025-09-01", last_reviewed="2025-09-01"),
+        dict(DOC, id="P-1", version="2.0", approved_at="2026-02-01"),
+        dict(DOC, id="P-2", author="Ava", approver="ava "),
+        dict(DOC, id="P-3", version="1.0", status="superseded", approved_at="2024-01-01"),
+        dict(DOC, id="P-3", version="2.0"),
+    ]
+    result = run_rule("DOC-001", make_evidence(documents=documents))
+    reasons = {(r["id"], r["line"]): r["reason"] for r in result.records}
+    assert sorted(reasons) == [("P-1", 2), ("P-2", 4)]
+    assert "older version" in reasons[("P-1", 2)] and "own author" in reasons[("P-2", 4)]
+    assert result.measured == 2  # P-1 v2.0 and P-3 v2.0 conform

@@ -2,7 +2,9 @@
 
 The population is the register's documents of the listed types that are not
 retired (obsolete, superseded and withdrawn versions are history, correctly
-marked). Each is judged on status, owner, version, approval date and review age;
+marked). Each is judged on status, owner, version, approval date, review age,
+whether someone other than its author approved it, and whether a later version
+of the same document replaced it without it being marked superseded;
 the measured figure is the number of documents that pass, so a missing or
 uncontrolled policy is a finding even when the register holds no row for it.
 """
@@ -72,6 +74,14 @@ class DocumentCheck(CheckKind):
             )
         if "next_review" in docs:
             checks.append((docs["next_review"] < as_of, pd.Series("next review date has passed", index=docs.index)))
+        same_person = docs["author"].str.strip().str.lower() == docs["approver"].str.strip().str.lower()
+        checks.append((same_person, "approved by its own author (" + docs["approver"].fillna("") + ")"))
+        checks.append(
+            (
+                _older_versions(docs),
+                pd.Series("an older version still marked current; mark it superseded", index=docs.index),
+            )
+        )
         reasons = pd.Series("", index=docs.index, dtype="string")
         for failed, text in checks:
             failed = failed.fillna(False).astype(bool)
@@ -81,3 +91,11 @@ class DocumentCheck(CheckKind):
         conforming = int((~offending).sum())
         summary = f"current approved documents of type {', '.join(sorted(types))}"
         return Outcome(docs, offending.astype(bool), reasons.where(offending), summary, measured=conforming)
+
+
+def _older_versions(docs: pd.DataFrame) -> pd.Series:
+    """Rows of a document id that a later-approved row of the same id has replaced."""
+    order = docs.assign(_approved=docs["approved_at"].fillna(pd.Timestamp.min))
+    order = order.sort_values(["id", "_approved", "version"], kind="mergesort", na_position="first")
+    latest = ~order["id"].duplicated(keep="last")
+    return (~latest).reindex(docs.index).fillna(False).astype(bool)
