@@ -59,7 +59,7 @@ class Catalogue:
 def load_catalogue(catalogue_id: str = "iso20000-1-2018") -> Catalogue:
     path = CATALOGUE_DIR / f"{catalogue_id}.yaml"
     if not path.is_file():
-        known = sorted(p.stem for p in CATALOGUE_DIR.glob("*.yaml"))
+        known = sorted(p.stem for p in CATALOGUE_DIR.glob("*.yaml") if not p.stem.startswith("map-"))
         raise RuleError(f"unknown catalogue {catalogue_id!r}; known: {', '.join(known)}")
     data = load_yaml_file(path)
     clauses = tuple(

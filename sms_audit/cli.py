@@ -121,6 +121,12 @@ def _formats(value: str | None) -> list[str]:
 )
 @click.option("--as-of", envvar="SMS_AUDIT_AS_OF", help="Reference date YYYY-MM-DD (default: from the config).")
 @click.option(
+    "--edition",
+    type=click.Choice(["2018", "2011"]),
+    envvar="SMS_AUDIT_EDITION",
+    help="Clause numbering of the verdicts (default 2018; 2011 through the clause map).",
+)
+@click.option(
     "--waivers",
     "waivers_path",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -138,6 +144,7 @@ def scan(
     fail_on: str | None,
     strict: bool,
     as_of: str | None,
+    edition: str | None,
     waivers_path: Path | None,
     seed: int | None,
     tickets: int | None,
@@ -158,7 +165,7 @@ def scan(
             )
             click.echo(f"demo evidence generated (seed {summary['seed']}, {summary['tickets']} tickets)", err=True)
             config_path = Path(tmp) / CONFIG_FILENAME
-        config = load_config(config_path or Path(CONFIG_FILENAME), as_of=as_of)
+        config = load_config(config_path or Path(CONFIG_FILENAME), as_of=as_of, edition=edition)
         if waivers_path:
             config = dataclasses.replace(config, waivers=waivers_path, waivers_display=str(waivers_path))
         result = run_scan(config)
@@ -204,7 +211,9 @@ def catalogue() -> None:
 
 @catalogue.command("list")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-@click.option("--edition", default="iso20000-1-2018", show_default=True, help="Catalogue id.")
+@click.option(
+    "--edition", default="iso20000-1-2018", show_default=True, help="Catalogue id: iso20000-1-2018 or iso20000-1-2011."
+)
 @_handle_errors
 def catalogue_list(fmt: str, edition: str) -> None:
     """List every clause with its title and parent."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,7 @@ class ScanConfig:
     quality: dict[str, float] = field(default_factory=dict)
     waivers: Path | None = None
     waivers_display: str | None = None
+    edition: str = "2018"
 
 
 def _schema() -> dict:
@@ -90,7 +91,7 @@ def _date(value: str, key: str, source: str) -> dt.date:
         raise ConfigError(f"{source}: {key}: {value!r} is not a valid date (YYYY-MM-DD)") from None
 
 
-def load_config(path: Path, as_of: str | None = None) -> ScanConfig:
+def load_config(path: Path, as_of: str | None = None, edition: str | None = None) -> ScanConfig:
     path = Path(path)
     source = str(path)
     if not path.is_file():
@@ -102,7 +103,8 @@ def load_config(path: Path, as_of: str | None = None) -> ScanConfig:
     except UnsafeYamlError as exc:
         raise ConfigError(str(exc)) from None
     validate_config_data(data, source)
-    return build_config(data, path.resolve().parent, source, as_of, config_path=path.resolve())
+    config = build_config(data, path.resolve().parent, source, as_of, config_path=path.resolve())
+    return replace(config, edition=edition) if edition else config
 
 
 def build_config(
@@ -145,4 +147,5 @@ def build_config(
         quality=plain(data.get("quality") or {}),
         waivers=base_dir / data["waivers"] if data.get("waivers") else None,
         waivers_display=data.get("waivers"),
+        edition=str(audit.get("edition", "2018")),
     )

@@ -16,6 +16,7 @@ import pandas as pd
 from sms_audit import __version__
 from sms_audit.checks.base import did_you_mean
 from sms_audit.config import ScanConfig
+from sms_audit.editions import catalogue_for, edition_clauses_of, verdicts_in_edition
 from sms_audit.engine import RuleResult, clause_verdicts, safe_evaluate
 from sms_audit.errors import ConfigError
 from sms_audit.escalation import escalate
@@ -87,6 +88,8 @@ def scan(config: ScanConfig) -> ScanResult:
     results = waived.results
     extra = {f["id"]: (f["clauses"], "nonconforming_minor") for f in waived.expired_findings}
     clauses = clause_verdicts(packs[-1].catalogue, results, extra) if packs else []
+    if packs:
+        clauses = verdicts_in_edition(clauses, packs[-1].catalogue, config.edition)
     report = build_report(config, packs, evidence, results, clauses, waived)
     report["run"] = {
         "scan_id": str(uuid.uuid4()),
@@ -112,7 +115,9 @@ def build_report(
         [*(r.finding_dict() for r in results if r.status == "fail"), *waived.expired_findings],
         key=lambda f: (GRADES.index(f["grade"]), f["rule"], f["id"]),
     )
-    catalogue = packs[0].catalogue if packs else None
+    catalogue = catalogue_for(config.edition) if packs else None
+    for finding in findings:
+        finding["edition_clauses"] = edition_clauses_of(finding["clauses"], packs[-1].catalogue, config.edition)
     return {
         "schema_version": SCHEMA_VERSION,
         "run": {},

@@ -174,3 +174,30 @@ def test_waivers_from_the_command_line(runner, tmp_path, demo_dir):
     assert verdicts["8.2.6"] == "nonconforming_minor"
     html = (out / "report.html").read_text()
     assert "Waived results" in html and "Retrospective approvals during the ERP cut-over" in html
+
+
+def test_scan_reports_verdicts_in_2011_numbering(runner, tmp_path, demo_dir):
+    import jsonschema
+
+    from reports import REPORT_SCHEMA
+    from sms_audit.grading import worst_verdict
+
+    config = copy_demo(demo_dir, tmp_path) / "sms-audit.yaml"
+    out_2018, out_2011 = tmp_path / "o18", tmp_path / "o11"
+    runner.invoke(cli, ["scan", "--config", str(config), "--out", str(out_2018), "--format", "json"])
+    result = runner.invoke(
+        cli, ["scan", "--config", str(config), "--out", str(out_2011), "--edition", "2011", "--format", "json"]
+    )
+    assert result.exit_code == 1 and "ISO/IEC 20000-1:2011" in result.stdout
+    r18 = json.loads((out_2018 / "report.json").read_text())
+    r11 = json.loads((out_2011 / "report.json").read_text())
+    jsonschema.validate(r11, json.loads(REPORT_SCHEMA.read_text()))
+    assert (r11["audit"]["edition"], r11["rule_packs"][0]["edition"]) == ("2011", "2018")
+    assert len(r11["clauses"]) == 53
+    verdicts18 = {c["id"]: c["verdict"] for c in r18["clauses"]}
+    for clause in r11["clauses"]:
+        if clause["maps_to"] and not clause["heading"]:
+            assert clause["verdict"] == worst_verdict([verdicts18[c] for c in clause["maps_to"]])
+    doc001 = next(f for f in r11["findings"] if f["rule"] == "DOC-001")
+    assert doc001["clauses"] == ["5.2.1", "7.5.4"] and "4.1.2" in doc001["edition_clauses"]
+    assert r11["results"] == r18["results"]  # the same rules judged the same way
