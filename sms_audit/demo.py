@@ -670,7 +670,14 @@ outputs:
 """
 
 
-def _plant_process_defects(data: DemoData) -> None:
+# Modules with a ``plant(data, numbers)`` function for further rule files, run in this order after the
+# process plants (and before the timeliness plants, which settle every incident's times).
+PLANT_MODULES: tuple[str, ...] = ()
+
+
+def _plant_process_defects(data: DemoData, extra_plants: tuple = ()) -> None:
+    import importlib
+
     from sms_audit import demo_process as process
 
     numbers = process.Numbers(data)
@@ -680,10 +687,19 @@ def _plant_process_defects(data: DemoData) -> None:
     unlinked = process.plant_major_incident_problems(data, numbers)
     process.plant_repeat_incidents(data, numbers, unlinked)
     process.plant_cmdb_updates(data)
+    for name in PLANT_MODULES:
+        importlib.import_module(name).plant(data, numbers)
+    for plant in extra_plants:
+        plant(data, numbers)
 
 
-def generate_demo(out: Path, seed: int = DEFAULT_SEED, tickets: int = DEFAULT_TICKETS) -> dict[str, Any]:
-    """Write the demo evidence, config and ground truth into ``out``; return a summary."""
+def generate_demo(
+    out: Path, seed: int = DEFAULT_SEED, tickets: int = DEFAULT_TICKETS, extra_plants: tuple = ()
+) -> dict[str, Any]:
+    """Write the demo evidence, config and ground truth into ``out``; return a summary.
+
+    ``extra_plants`` are further ``plant(data, numbers)`` functions (for developing a new rule file).
+    """
     if tickets < MIN_TICKETS:
         raise DemoSizeError(f"--tickets must be at least {MIN_TICKETS} so every planted defect has room")
     data = DemoData(random.Random(seed), tickets)
@@ -694,7 +710,7 @@ def generate_demo(out: Path, seed: int = DEFAULT_SEED, tickets: int = DEFAULT_TI
     _build_documents(data)
     _link_incidents_to_problems(data)
     _inject_defects(data)
-    _plant_process_defects(data)
+    _plant_process_defects(data, extra_plants)
     requests = timeliness.plant_timeliness(data, tickets)
     files = {
         "exports/incident.csv": _csv(INCIDENT_COLUMNS, data.incidents),
