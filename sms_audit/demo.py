@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import importlib
 import io
 import json
 import random
@@ -672,12 +673,14 @@ outputs:
 
 # Modules with a ``plant(data, numbers)`` function for further rule files, run in this order after the
 # process plants (and before the timeliness plants, which settle every incident's times).
-PLANT_MODULES: tuple[str, ...] = ()
+PLANT_MODULES: tuple[str, ...] = (
+    "sms_audit.demo_plants_documents",
+    "sms_audit.demo_plants_operations",
+    "sms_audit.demo_plants_changes",
+)
 
 
 def _plant_process_defects(data: DemoData, extra_plants: tuple = ()) -> None:
-    import importlib
-
     from sms_audit import demo_process as process
 
     numbers = process.Numbers(data)
@@ -712,6 +715,10 @@ def generate_demo(
     _inject_defects(data)
     _plant_process_defects(data, extra_plants)
     requests = timeliness.plant_timeliness(data, tickets)
+    for name in PLANT_MODULES:  # service requests exist only now; modules may plant on them too
+        hook = getattr(importlib.import_module(name), "plant_requests", None)
+        if hook:
+            hook(data, requests)
     files = {
         "exports/incident.csv": _csv(INCIDENT_COLUMNS, data.incidents),
         "exports/change_request.csv": _csv(CHANGE_COLUMNS, data.changes),

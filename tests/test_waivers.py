@@ -300,8 +300,14 @@ def test_rule_waiver_turns_that_rules_fail_into_waived(demo_scan):
 def test_clause_waiver_on_a_heading_covers_child_clauses(demo_scan):
     outcome = apply_waivers(demo_scan.results, [waiver(clause="8.5")], AS_OF, ())
     waived = sorted(r.rule.id for r in outcome.results if r.status == "waived")
-    # CHG rules sit on 8.5.1.2 and 8.5.1.3, DOC-003 on 8.5.1.1 (and 7.5.4), CON-001 and LNK-003 on 8.5.1.3
-    assert waived == ["CHG-001", "CHG-002", "CHG-003", "CHG-004", "CON-001", "DOC-003", "LNK-003"]
+    # Every failing rule on a clause under 8.5 (CHG rules on 8.5.1.2/8.5.1.3, DOC-003 on 8.5.1.1, ...), none else
+    expected = sorted(
+        r.rule.id
+        for r in demo_scan.results
+        if r.status == "fail" and any(c == "8.5" or c.startswith("8.5.") for c in r.rule.clauses)
+    )
+    assert {"CHG-001", "CHG-003", "DOC-003"} <= set(expected)
+    assert waived == expected
     assert [a["rule"] for a in outcome.applied] == waived
     assert {r.status for r in outcome.results if r.rule.id not in waived} <= {"pass", "fail", "not_evaluated"}
 
@@ -388,13 +394,11 @@ def test_unused_waivers_are_reported(demo_scan):
     ]
     outcome = apply_waivers(demo_scan.results, waivers, AS_OF, ())
     assert outcome.unused == ["W-002", "W-003"]
-    assert outcome.applied == [
-        {"waiver": "W-001", "rule": "CHG-001"},
-        {"waiver": "W-004", "rule": "CHG-002"},
-        {"waiver": "W-004", "rule": "CHG-004"},
-        {"waiver": "W-004", "rule": "CON-001"},
-        {"waiver": "W-004", "rule": "LNK-003"},
-    ]
+    on_clause = sorted(r.rule.id for r in demo_scan.results if r.status == "fail" and "8.5.1.3" in r.rule.clauses)
+    assert "CHG-002" in on_clause and "CHG-004" in on_clause
+    expected = [{"waiver": "W-001", "rule": "CHG-001"}]
+    expected += [{"waiver": "W-004", "rule": rule_id} for rule_id in on_clause if rule_id != "CHG-001"]
+    assert outcome.applied == expected
     assert outcome.to_dict() == {"applied": outcome.applied, "expired": [], "unused": ["W-002", "W-003"]}
 
 
