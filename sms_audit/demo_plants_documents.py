@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sms_audit.demo import AS_OF, PEOPLE, SERVICES, DemoData, _date
-from sms_audit.demo_process import Numbers
+from sms_audit.demo_process import Numbers, add_record
 
 TODAY = AS_OF.date()
 DAY = dt.timedelta(days=1)
@@ -46,24 +46,7 @@ def _clean(data: DemoData, doc_id: str, title: str, doc_type: str, process: str)
 
 
 def _record(data: DemoData, doc_id: str, title: str, doc_type: str, process: str, day: dt.date) -> None:
-    """A dated review record (report or minutes): approved on the day it was held."""
-    owner, author, approver = data.rng.sample(PEOPLE, 3)
-    data.documents.append(
-        {
-            "Doc ID": doc_id,
-            "Title": title,
-            "Type": doc_type,
-            "Process": process,
-            "Owner": owner,
-            "Author": author,
-            "Approver": approver,
-            "Version": "1.0",
-            "Status": "Approved",
-            "Approval Date": _date(day),
-            "Last Review": "",
-            "Next Review": "",
-        }
-    )
+    add_record(data, doc_id, title, doc_type, process, day)
 
 
 def _incomplete_entries_so_far(data: DemoData) -> None:

@@ -109,28 +109,32 @@ def new_problem(data: DemoData, numbers: Numbers, opened: dt.datetime, ci: str, 
     return row
 
 
+def add_record(data: DemoData, doc_id: str, title: str, doc_type: str, process: str, approved: dt.date) -> None:
+    """A dated review record (minutes or report) in the register, approved on the day it was held."""
+    owner, author, approver = data.rng.sample(PEOPLE, 3)
+    data.documents.append(
+        {
+            "Doc ID": doc_id,
+            "Title": title,
+            "Type": doc_type,
+            "Process": process,
+            "Owner": owner,
+            "Author": author,
+            "Approver": approver,
+            "Version": "1.0",
+            "Status": "Approved",
+            "Approval Date": _date(approved),
+            "Last Review": "",
+            "Next Review": "",
+        }
+    )
+
+
 def plant_reviews(data: DemoData) -> None:
     """Management reviews, internal audits, continuity tests and service reviews (REV-001..004)."""
-    rng = data.rng
 
     def record(doc_id: str, title: str, doc_type: str, process: str, approved: dt.date) -> None:
-        owner, author, approver = rng.sample(PEOPLE, 3)
-        data.documents.append(
-            {
-                "Doc ID": doc_id,
-                "Title": title,
-                "Type": doc_type,
-                "Process": process,
-                "Owner": owner,
-                "Author": author,
-                "Approver": approver,
-                "Version": "1.0",
-                "Status": "Approved",
-                "Approval Date": _date(approved),
-                "Last Review": "",
-                "Next Review": "",
-            }
-        )
+        add_record(data, doc_id, title, doc_type, process, approved)
 
     reviews = [dt.date(2024, 6, 10), dt.date(2025, 7, 14), dt.date(2026, 6, 1)]
     for n, day in enumerate(reviews, start=1):
