@@ -13,7 +13,7 @@ import datetime as dt
 from typing import Any
 
 from sms_audit.demo import AS_OF, FMT, PEOPLE, PERIOD_FROM, PRIORITY_LABEL, DemoData, _ts
-from sms_audit.demo_process import Numbers, _service_of, new_incident, new_problem
+from sms_audit.demo_process import Numbers, _service_of, clean_change_template, new_incident, new_problem
 
 LEVEL = {1: "1 - High", 2: "2 - Medium", 3: "3 - Low"}
 SECURITY = "security"
@@ -129,16 +129,7 @@ def _plant_ci_references(data: DemoData, numbers: Numbers) -> None:
 
 def _scheduled_change(data: DemoData, numbers: Numbers, n: int) -> dict:
     """A normal change approved and scheduled after the audit date, copied from a clean implemented one."""
-    template = next(
-        c
-        for c in data.changes
-        if c["number"] not in data.used
-        and c["type"] == "Normal"
-        and c["close_code"] == "successful"
-        and c["risk"]
-        and c["assignment_group"]
-        and c["backout_plan"]
-    )
+    template = clean_change_template(data)
     opened = AS_OF - dt.timedelta(days=8 + n)
     start = (AS_OF + dt.timedelta(days=5 + n)).replace(hour=20)
     row = dict(

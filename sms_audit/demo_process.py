@@ -155,6 +155,22 @@ def plant_reviews(data: DemoData) -> None:
     data.defect("REV-004", f"gap:{service_reviews[1]}..{service_reviews[2]}")
 
 
+def clean_change_template(data: DemoData) -> dict:
+    """An untouched, successful, fully recorded normal change to copy new clean changes from."""
+    return next(
+        c
+        for c in data.changes
+        if c["number"] not in data.used
+        and c["close_code"] == "successful"
+        and c["type"] == "Normal"
+        and c["risk"]
+        and c["assignment_group"]
+        and c["start_date"]
+        and c["backout_plan"]
+        and c["test_plan"]
+    )
+
+
 def plant_known_error_changes(data: DemoData) -> None:
     """Known errors name the change that fixes them (LNK-002), but two do not."""
     changes = [c["number"] for c in data.changes]
@@ -213,16 +229,7 @@ def plant_failed_change_investigations(data: DemoData, numbers: Numbers) -> None
         )
         data.used.add(change["number"])
     # A change that failed ten days ago: its investigation window is still open.
-    template = next(
-        c
-        for c in data.changes
-        if c["number"] not in data.used
-        and c["close_code"] == "successful"
-        and c["type"] == "Normal"
-        and c["risk"]
-        and c["assignment_group"]
-        and c["start_date"]
-    )
+    template = clean_change_template(data)
     end = AS_OF - dt.timedelta(days=10)
     recent = dict(
         template,

@@ -1,8 +1,7 @@
 """Hand-written fixtures for the rules on changes, the CMDB and the service catalogue (CHG-005..010, CFG-001..003).
 
 Each case is a tiny evidence set with good records, records exactly at a limit and bad records; the test
-runs the rule of the built-in pack and compares the offending ids. Until the rule file is part of the
-pack, its cases are skipped.
+runs the rule of the built-in pack and compares the offending ids.
 """
 
 from __future__ import annotations
@@ -186,8 +185,7 @@ RULE_CASES = {
 
 @pytest.mark.parametrize("rule_id", sorted(RULE_CASES))
 def test_rule_fixture(rule_id):
-    if rule_id not in RULES:
-        pytest.skip(f"{rule_id} is not in the built-in pack yet")
+    assert rule_id in RULES, f"{rule_id} is missing from the built-in pack"
     tables, expected = RULE_CASES[rule_id]
     result = run_rule(rule_id, make_evidence(**tables))
     assert result.status == "fail", result.explanation

@@ -1,7 +1,6 @@
 """Hand-written fixtures for the rules on SMS documents and review records (DOC-009..DOC-018).
 
-Each case is a tiny register with a conforming entry and an offending one. Until the lead moves the
-rule file into the built-in pack, the rules are not loaded and their cases are skipped.
+Each case is a tiny register with a conforming entry and an offending one, run through the built-in pack.
 """
 
 from __future__ import annotations
@@ -139,8 +138,7 @@ RULE_CASES = {
 
 @pytest.mark.parametrize("rule_id", sorted(RULE_CASES))
 def test_rule_fixture(rule_id):
-    if rule_id not in RULES:
-        pytest.skip(f"{rule_id} is not in the built-in pack yet")
+    assert rule_id in RULES, f"{rule_id} is missing from the built-in pack"
     tables, expected = RULE_CASES[rule_id]
     result = run_rule(rule_id, make_evidence(**tables))
     assert result.status in ("pass", "fail"), result.explanation
