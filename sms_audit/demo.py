@@ -175,6 +175,9 @@ class DemoData:
     relations: list[dict[str, Any]] = field(default_factory=list)
     documents: list[dict[str, Any]] = field(default_factory=list)
     truth: dict[str, list[str]] = field(default_factory=dict)
+    # Further files a plant module writes ({relative path: text}) and the config lines that load them.
+    extra_files: dict[str, str] = field(default_factory=dict)
+    extra_evidence: list[str] = field(default_factory=list)
     near: dict[str, list[str]] = field(default_factory=dict)
     used: set[str] = field(default_factory=set)
 
@@ -649,7 +652,8 @@ def _catalogue_yaml() -> str:
     return "\n".join(lines) + "\n"
 
 
-def _config_yaml() -> str:
+def _config_yaml(extra_evidence: list[str] | None = None) -> str:
+    extra = "".join(f"  - {line}\n" for line in extra_evidence or [])
     return f"""# sms-audit configuration for the generated demo evidence.
 organisation: "{ORGANISATION}"
 audit:
@@ -664,7 +668,7 @@ evidence:
   - {{kind: cmdb, adapter: servicenow, path: exports/cmdb_rel_ci.csv}}
   - {{kind: documents, adapter: document_register, path: registers/document_register.csv}}
   - {{kind: services, adapter: service_catalogue, path: registers/service_catalogue.yaml}}
-rule_packs: [iso20000-1-2018]
+{extra}rule_packs: [iso20000-1-2018]
 outputs:
   formats: [json, html]
   fail_on: major
@@ -728,7 +732,8 @@ def generate_demo(
         "exports/cmdb_rel_ci.csv": _csv(REL_COLUMNS, data.relations),
         "registers/document_register.csv": _csv(DOC_COLUMNS, data.documents),
         "registers/service_catalogue.yaml": _catalogue_yaml(),
-        "sms-audit.yaml": _config_yaml(),
+        **data.extra_files,
+        "sms-audit.yaml": _config_yaml(data.extra_evidence),
         "ground-truth.json": json.dumps({k: sorted(v) for k, v in sorted(data.truth.items())}, indent=2) + "\n",
         "near-misses.json": json.dumps({k: sorted(v) for k, v in sorted(data.near.items())}, indent=2) + "\n",
     }
