@@ -178,6 +178,8 @@ class DemoData:
     # Further files a plant module writes ({relative path: text}) and the config lines that load them.
     extra_files: dict[str, str] = field(default_factory=dict)
     extra_evidence: list[str] = field(default_factory=list)
+    # A clean demo: plant modules still create the records their rules judge, but no defect or near-miss.
+    clean: bool = False
     near: dict[str, list[str]] = field(default_factory=dict)
     used: set[str] = field(default_factory=set)
 
