@@ -125,11 +125,11 @@ def load_mapping(path: Path) -> dict[str, Any]:
         raise EvidenceError("invalid mapping file:\n  " + "\n  ".join(lines))
     data = plain(data)
     spec = table_spec(data["table"])
-    unknown = sorted(set(data["columns"]) - set(spec.columns))
+    unknown = sorted(set(data["columns"]) - (set(spec.columns) - spec.derived))
     if unknown:
         raise EvidenceError(
             f"{path}: columns: {', '.join(unknown)} are not columns of table {data['table']} "
-            f"(known: {', '.join(c for c in spec.columns if not c.startswith('_'))})"
+            f"(known: {', '.join(c for c in spec.columns if not c.startswith('_') and c not in spec.derived)})"
         )
     return data
 
@@ -220,7 +220,9 @@ def _to_utc(values: pd.Series, zone: str, display: str) -> pd.Series:
 def starting_mapping(header: list[str], table: str | None = None) -> tuple[str, dict[str, str], list[str]]:
     """Guess the table and canonical columns from a header; returns (table, columns, unmapped headers)."""
     normalised = {normalise_header(h): h for h in header if h.strip()}
-    candidates = [table] if table else [t for t in table_specs() if t not in ("ticket_events", "links")]
+    candidates = [table] if table else [
+        t for t, spec in table_specs().items() if t not in ("ticket_events", "links") and not spec.derived_table
+    ]
     best: tuple[int, str, dict[str, str]] = (-1, "", {})
     for name in candidates:
         columns: dict[str, str] = {}

@@ -90,6 +90,16 @@ TICKET_TABLES: dict[str, dict[str, Any]] = {
         "fields": (
             Field("responded_at", ("u_responded_at", "responded_at", "work_start"), "datetime"),
             Field("major_incident", ("major_incident", "u_major_incident"), "bool"),
+            # Major Incident Management: workflow state and promotion time, plus the usual custom
+            # fields for the post-incident review and the notice to top management.
+            Field("major_incident_state", ("major_incident_state",), "token"),
+            Field("promoted_at", ("promoted_on", "u_promoted_on"), "datetime"),
+            Field("major_review_at", ("u_pir_date", "u_post_incident_review_date", "u_major_review_date"), "datetime"),
+            Field(
+                "management_notified_at",
+                ("u_mgmt_notified_on", "u_management_notified_on", "u_management_notified_at"),
+                "datetime",
+            ),
             Field("reopen_count", ("reopen_count",), "integer"),
             Field("close_code", ("close_code",), "token"),
         ),
@@ -143,8 +153,54 @@ TICKET_TABLES["sc_req_item"] = {
     "fields": (Field("category", ("cat_item", "item", "category")),),
     "links": {},
 }
+# Release Management (rm_release, a planned task): states follow the table's default state categories
+# (-5 pending, 1 open, 2 and 10 work in progress, 3 closed complete, 4 closed incomplete, 7 skipped).
+# Read as a deployment record: start_date/end_date are the planned deployment window and
+# work_start/work_end the actual deployment; acceptance is the task approval (approval, approval_set)
+# with the acceptor in a custom field. The changes a release deploys and the known errors it fixes
+# are list fields (comma-separated numbers in a list export) and become typed links.
+RELEASE_STATES = {
+    "-5": "pending",
+    "1": "draft",
+    "2": "in_progress",
+    "10": "testing",
+    "3": "closed",
+    "4": "closed_incomplete",
+    "7": "cancelled",
+    "open": "draft",
+    "work_in_progress": "in_progress",
+    "closed_complete": "closed",
+    "closed_skipped": "cancelled",
+    "canceled": "cancelled",
+}
+RELEASE_OUTCOMES = {
+    "successful_with_issues": "successful_issues",
+    "failed": "unsuccessful",
+    "backed_out": "rolled_back",
+    "rolled_back": "rolled_back",
+}
+TICKET_TABLES["rm_release"] = {
+    "record_type": "release",
+    "states": RELEASE_STATES,
+    "fields": (
+        Field("change_type", ("release_type", "u_release_type", "type"), "token"),
+        Field("approval", ("approval",), "token", APPROVAL),
+        Field("approved_at", ("approval_set", "u_accepted_on", "u_approved_at"), "datetime"),
+        Field("approved_by", ("u_accepted_by", "u_approved_by", "approved_by")),
+        Field("planned_start", ("start_date", "planned_start", "planned_start_date"), "datetime"),
+        Field("planned_end", ("end_date", "planned_end", "planned_end_date"), "datetime"),
+        Field("actual_start", ("work_start", "actual_start", "actual_start_date"), "datetime"),
+        Field("actual_end", ("work_end", "actual_end", "actual_end_date"), "datetime"),
+        Field("outcome", ("u_deployment_outcome", "u_outcome", "close_code"), "token", RELEASE_OUTCOMES),
+        Field("backout_plan", ("backout_plan", "u_backout_plan", "u_rollback_plan"), "present"),
+        Field("test_plan", ("test_plan", "u_test_plan", "u_test_results"), "present"),
+    ),
+    "links": {"u_change_requests": "release_contains_change", "u_known_errors": "fixes_known_error"},
+    "list_columns": ("u_change_requests", "u_known_errors"),
+}
 # Number prefixes of ServiceNow's default numbering, used to recognise a list export's table.
 NUMBER_PREFIXES = {"INC": "incident", "CHG": "change_request", "PRB": "problem", "RITM": "sc_req_item"}
+NUMBER_PREFIXES["RLSE"] = "rm_release"
 
 CI_FIELDS = (
     Field("id", ("sys_id",)),
@@ -309,10 +365,10 @@ class ServiceNowAdapter:
         mapped = map_fields(frame, lines, fields, display, options)
         tickets = mapped.frame
         tickets["record_type"] = spec["record_type"]
-        if table == "change_request" and "approval" in tickets and "approved_at" in tickets:
+        if table in ("change_request", "rm_release") and "approval" in tickets and "approved_at" in tickets:
             # approval_set is stamped when the approval is decided, rejected or not.
             tickets["approved_at"] = tickets["approved_at"].where(tickets["approval"] == "approved")
-        links = _links_from_columns(frame, lines, mapped, spec["links"], display)
+        links = _links_from_columns(frame, lines, mapped, spec["links"], display, spec.get("list_columns", ()))
         provided = {"tickets": mapped.provided | {"record_type"}}
         tables = {"tickets": tickets}
         if links is not None:
@@ -348,9 +404,17 @@ class ServiceNowAdapter:
 
 
 def _links_from_columns(
-    frame: pd.DataFrame, lines: pd.Series, mapped, link_columns: dict[str, str], display: str
+    frame: pd.DataFrame,
+    lines: pd.Series,
+    mapped,
+    link_columns: dict[str, str],
+    display: str,
+    list_columns: tuple[str, ...] = (),
 ) -> pd.DataFrame | None:
-    """Reference fields on a ticket (problem_id, rfc, caused_by) become typed links."""
+    """Reference fields on a ticket (problem_id, rfc, caused_by) become typed links.
+
+    ``list_columns`` are list fields (a release's changes): comma-separated values, one link each.
+    """
     present = [c for c in link_columns if c in frame.columns]
     if not present:
         return None
@@ -360,20 +424,24 @@ def _links_from_columns(
     parts = []
     for column in present:
         targets = source[column].str.strip()
+        from_ids = source["number"].str.strip()
+        row_lines = pd.Series(source_lines, index=source.index)
+        if column in list_columns:
+            targets = targets.str.split(",").explode().str.strip()
+            from_ids, row_lines = from_ids.reindex(targets.index), row_lines.reindex(targets.index)
         keep = (targets.notna() & (targets != "")).to_numpy()
         if not keep.any():
             continue
-        parts.append(
-            pd.DataFrame(
-                {
-                    "from_id": source["number"].str.strip().to_numpy()[keep],
-                    "to_id": targets.to_numpy()[keep],
-                    "link_type": link_columns[column],
-                    "_source_line": source_lines[keep],
-                    "_source_file": display,
-                }
-            )
+        part = pd.DataFrame(
+            {
+                "from_id": from_ids.to_numpy()[keep],
+                "to_id": targets.to_numpy()[keep],
+                "link_type": link_columns[column],
+                "_source_line": row_lines.to_numpy()[keep],
+                "_source_file": display,
+            }
         )
+        parts.append(part.drop_duplicates(["from_id", "to_id"]) if column in list_columns else part)
     if not parts:
         return pd.DataFrame(columns=["id", "from_id", "to_id", "link_type", "_source_file", "_source_line"])
     links = pd.concat(parts, ignore_index=True)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 TEMPLATE_NAME = "report.html.j2"
@@ -116,6 +117,13 @@ def all_rejections(files: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]
     return [rejection for entry in files for rejection in entry["rejections"]]
 
 
+def integration_svg(integration: Mapping[str, Any], view: str) -> Markup:
+    """The process-interface graph drawn as inline SVG (built from report data and escaped there)."""
+    from reports.integration_graph import svg
+
+    return Markup(svg(dict(integration), view))
+
+
 def make_environment(template_dir: Path = TEMPLATE_DIR) -> Environment:
     """The jinja2 environment used for the HTML report (autoescape on for .html and .j2)."""
     env = Environment(
@@ -140,6 +148,7 @@ def make_environment(template_dir: Path = TEMPLATE_DIR) -> Environment:
         clause_depth=clause_depth,
         in_order=in_order,
         all_rejections=all_rejections,
+        integration_svg=integration_svg,
     )
     env.globals.update(
         MAX_ROWS=MAX_ROWS,

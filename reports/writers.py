@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from reports.html_writer import render_html
+from reports.integration_graph import artefacts
 from sms_audit.registry import Registry
 
 
@@ -14,6 +15,21 @@ class Writer:
     def __init__(self, filename: str, render: Callable[[dict[str, Any]], str]) -> None:
         self.filename = filename
         self.render = render
+
+    def outputs(self, report: dict[str, Any]) -> dict[str, str]:
+        """{file name: text} this format writes for ``report``."""
+        return {self.filename: self.render(report)}
+
+
+class FileSetWriter(Writer):
+    """A format made of several files (none when the report has nothing for it)."""
+
+    def __init__(self, filenames: str, files: Callable[[dict[str, Any]], dict[str, str]]) -> None:
+        super().__init__(filenames, lambda report: "")
+        self.files = files
+
+    def outputs(self, report: dict[str, Any]) -> dict[str, str]:
+        return self.files(report)
 
 
 WRITERS: Registry[Writer] = Registry("report format")
@@ -26,3 +42,4 @@ def render_json(report: dict[str, Any]) -> str:
 
 WRITERS.register("json")(Writer("report.json", render_json))
 WRITERS.register("html")(Writer("report.html", render_html))
+WRITERS.register("graph")(FileSetWriter("integration-{reference,observed}.{graphml,dot}", artefacts))

@@ -105,7 +105,7 @@ def _formats(value: str | None) -> list[str]:
     "--format",
     "formats",
     envvar="SMS_AUDIT_FORMAT",
-    help="Comma-separated report formats, e.g. json,html (report.json is always written).",
+    help="Comma-separated report formats: json, html, graph (report.json is always written).",
 )
 @click.option(
     "--fail-on",
@@ -135,6 +135,13 @@ def _formats(value: str | None) -> list[str]:
 )
 @click.option("--seed", type=int, default=None, help="Seed for --demo evidence.")
 @click.option("--tickets", type=int, default=None, help="Number of tickets for --demo evidence.")
+@click.option(
+    "--manual-results",
+    "manual_results",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Completed audit worksheet (.xlsx or .csv from sms-audit programme) or a folder of them; repeatable.",
+)
 @_handle_errors
 def scan(
     config_path: Path | None,
@@ -148,6 +155,7 @@ def scan(
     waivers_path: Path | None,
     seed: int | None,
     tickets: int | None,
+    manual_results: tuple[Path, ...] = (),
 ) -> None:
     """Scan evidence and write report.json (and other formats) into --out."""
     from sms_audit.config import CONFIG_FILENAME, DEFAULT_FAIL_ON, DEFAULT_FORMATS, DEFAULT_OUT, load_config
@@ -168,7 +176,8 @@ def scan(
         config = load_config(config_path or Path(CONFIG_FILENAME), as_of=as_of, edition=edition)
         if waivers_path:
             config = dataclasses.replace(config, waivers=waivers_path, waivers_display=str(waivers_path))
-        result = run_scan(config)
+        judged = _manual_results(manual_results)
+        result = run_scan(config, manual_results=judged) if judged is not None else run_scan(config)
         outputs = config.outputs
         out = out_dir or Path(outputs.get("dir") or DEFAULT_OUT)
         if not out_dir and outputs.get("dir") and not demo:
@@ -182,6 +191,22 @@ def scan(
         click.echo(f"strict: {len(result.insufficient())} rule(s) could not be judged for lack of evidence", err=True)
         sys.exit(EXIT_INSUFFICIENT)
     sys.exit(EXIT_FINDINGS if result.fails_on(threshold) else EXIT_OK)
+
+
+def _manual_results(paths: tuple[Path, ...]) -> list | None:
+    """Judged rows of completed worksheets (files, or folders of .xlsx/.csv files), or None when none given."""
+    if not paths:
+        return None
+    from sms_audit.programme.worksheets import load_manual_results
+
+    files: list[Path] = []
+    for path in paths:
+        files += sorted(p for p in path.iterdir() if p.suffix.lower() in (".xlsx", ".csv")) if path.is_dir() else [path]
+    rows = load_manual_results(files)
+    judged = sum(r.kind == "manual" for r in rows)
+    click.echo(f"manual results: {len(files)} worksheet(s), {judged} manual item result(s), "
+               f"{len(rows) - judged} sampled-record or follow-up result(s)", err=True)
+    return rows
 
 
 def _print_summary(report: dict[str, Any], written: list[Path]) -> None:
@@ -202,6 +227,83 @@ def _print_summary(report: dict[str, Any], written: list[Path]) -> None:
     click.echo(f"evidence: {len(report['evidence']['files'])} files, {rows} rows read, {rejected} rejected")
     for path in written:
         click.echo(f"wrote {path}")
+
+
+@cli.command()
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="SMS_AUDIT_CONFIG",
+    help="Config file with evidence and an optional programme: section.",
+)
+@click.option("--demo", is_flag=True, help="Plan on the built-in demo (evidence, roster and audit log).")
+@click.option(
+    "--scan", "scan_ref", help="Latest scan: a report.json, its folder, 'latest' or a scan id (default: run the scan)."
+)
+@click.option("--earlier", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="report.json of an earlier scan, for the trend and follow-up items; repeatable.")
+@click.option("--roster", type=click.Path(dir_okay=False, path_type=Path), help="Auditor roster (YAML or CSV).")
+@click.option(
+    "--audit-log", type=click.Path(dir_okay=False, path_type=Path), help="Past internal audits (YAML or CSV)."
+)
+@click.option("--start", help="First day of the programme, YYYY-MM-DD (default: the day after the audit period).")
+@click.option("--months", type=int, default=None, help="Length of the programme window (default 12).")
+@click.option("--seed", type=int, default=None, help="Seed for record sampling (default 20000, recorded).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("programme-out"),
+    show_default=True,
+    help="Output folder.",
+)
+@_handle_errors
+def programme(
+    config_path: Path | None,
+    demo: bool,
+    scan_ref: str | None,
+    earlier: tuple[Path, ...],
+    roster: Path | None,
+    audit_log: Path | None,
+    start: str | None,
+    months: int | None,
+    seed: int | None,
+    out_dir: Path,
+) -> None:
+    """Plan the internal audit programme (9.2): risk-based, independent auditors, reproducible samples."""
+    from sms_audit.config import CONFIG_FILENAME, load_config
+    from sms_audit.demo import generate_demo
+    from sms_audit.programme import Options, make_programme, write_programme
+
+    if demo and config_path:
+        raise click.UsageError("give either --config or --demo, not both")
+    options = Options(scan_ref, roster, audit_log, tuple(earlier), start, months, seed)
+    with tempfile.TemporaryDirectory(prefix="sms-audit-programme-") as tmp:
+        demo_dir = None
+        if demo:
+            demo_dir = Path(tmp)
+            generate_demo(demo_dir)
+            config_path = demo_dir / CONFIG_FILENAME
+        elif config_path is None and Path(CONFIG_FILENAME).is_file():
+            config_path = Path(CONFIG_FILENAME)
+        config = load_config(config_path) if config_path else None
+        plan = make_programme(config, options, demo_dir)
+        written = write_programme(plan, out_dir)
+    info, coverage = plan["programme"], plan["coverage"]
+    click.echo(
+        f"{info['organisation']}: {len(plan['audits'])} audits from {info['window']['start']} to "
+        f"{info['window']['end']}, {info['days_planned']} audit days; {coverage['covered']} of "
+        f"{coverage['requirement_bearing']} requirement-bearing clauses covered; sampling seed {info['seed']}"
+    )
+    for finding in plan["findings"]:
+        click.echo(f"finding on {finding['clause']} ({finding['grade']}): {finding['title']}")
+    sheets = sum(1 for p in written if p.parent.name == "worksheets")
+    for path in written:
+        if path.parent.name != "worksheets":
+            click.echo(f"wrote {path}")
+    click.echo(f"wrote {sheets} worksheets in {(out_dir / 'worksheets').resolve()}")
+    sys.exit(EXIT_FINDINGS if plan["findings"] else EXIT_OK)
 
 
 @cli.group()
@@ -238,14 +340,22 @@ def demo() -> None:
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--seed", type=int, default=None, help="Random seed (default 20000).")
 @click.option("--tickets", type=int, default=None, help="Approximate number of tickets (default 600).")
+@click.option(
+    "--clean",
+    is_flag=True,
+    help="Plant no defect and no near-miss: every automated rule has records to judge and passes.",
+)
 @_handle_errors
-def demo_generate(out_dir: Path, seed: int | None, tickets: int | None) -> None:
+def demo_generate(out_dir: Path, seed: int | None, tickets: int | None, clean: bool) -> None:
     """Write a fictional provider's ServiceNow-style exports, a config and ground-truth.json."""
     from sms_audit.demo import DEFAULT_SEED, DEFAULT_TICKETS, DemoSizeError, generate_demo
 
     try:
         summary = generate_demo(
-            out_dir, seed=DEFAULT_SEED if seed is None else seed, tickets=tickets or DEFAULT_TICKETS
+            out_dir,
+            seed=DEFAULT_SEED if seed is None else seed,
+            tickets=tickets or DEFAULT_TICKETS,
+            clean=clean,
         )
     except DemoSizeError as exc:
         raise click.BadParameter(str(exc), param_hint="--tickets") from None

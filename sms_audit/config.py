@@ -22,7 +22,7 @@ from sms_audit.safe_yaml import LineDict, line_of, load_yaml_file, plain
 CONFIG_FILENAME = "sms-audit.yaml"
 DEFAULT_PACKS = ("iso20000-1-2018",)
 DEFAULT_OUT = "audit-out"
-DEFAULT_FORMATS = ("json", "html")
+DEFAULT_FORMATS = ("json", "html", "graph")
 DEFAULT_FAIL_ON = "major"
 
 
@@ -52,6 +52,8 @@ class ScanConfig:
     waivers: Path | None = None
     waivers_display: str | None = None
     edition: str = "2018"
+    # The optional programme: section (sms-audit programme), as plain data.
+    programme: dict[str, Any] = field(default_factory=dict)
 
 
 def _schema() -> dict:
@@ -148,4 +150,5 @@ def build_config(
         waivers=base_dir / data["waivers"] if data.get("waivers") else None,
         waivers_display=data.get("waivers"),
         edition=str(audit.get("edition", "2018")),
+        programme=plain(data.get("programme") or {}),
     )

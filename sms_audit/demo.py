@@ -71,6 +71,10 @@ INCIDENT_COLUMNS = [
     "assignment_group",
     "assigned_to",
     "major_incident",
+    "major_incident_state",
+    "promoted_on",
+    "u_pir_date",
+    "u_mgmt_notified_on",
     "u_responded_at",
     "resolved_at",
     "closed_at",
@@ -482,52 +486,72 @@ def _build_documents(data: DemoData) -> None:
 
 
 def _inject_defects(data: DemoData) -> None:
+    """Defects and near-misses on the base records. On a clean demo the same random numbers are drawn (and
+    the records the rules judge are still added, in clean versions) but nothing is broken."""
     rng = data.rng
+    plant = not data.clean
     inc, chg, prb = data.incidents, data.changes, data.problems
 
     def ended(r: dict) -> bool:
         return r["state"] in ("Resolved", "Closed")
 
     for r in data.pick(inc, 6, "number"):
-        r[rng.choice(["category", "cmdb_ci", "assignment_group", "business_service"])] = ""
-        data.defect("INC-001", r["number"])
+        blank = rng.choice(["category", "cmdb_ci", "assignment_group", "business_service"])
+        if plant:
+            r[blank] = ""
+            data.defect("INC-001", r["number"])
     for r in data.pick(inc, 4, "number", ended):
-        if rng.random() < 0.5:
-            r["resolved_at"] = ""
-        else:
+        before_opening = rng.random() >= 0.5
+        if not plant:
+            continue
+        if before_opening:
             r["resolved_at"] = _ts(dt.datetime.strptime(r["opened_at"], FMT) - dt.timedelta(hours=2))
+        else:
+            r["resolved_at"] = ""
         data.defect("INC-002", r["number"])
     for n, r in enumerate(data.pick(inc, 5, "number")):
-        r["cmdb_ci"] = f"legacy-srv-{n + 1:02d}"
-        data.defect("INC-003", r["number"])
+        if plant:
+            r["cmdb_ci"] = f"legacy-srv-{n + 1:02d}"
+            data.defect("INC-003", r["number"])
     for r in data.pick(inc, 7, "number", ended):
-        r["reopen_count"] = str(rng.choice([1, 1, 2]))
-        data.defect("INC-004", r["number"])
+        reopened = str(rng.choice([1, 1, 2]))
+        if plant:
+            r["reopen_count"] = reopened
+            data.defect("INC-004", r["number"])
     for r in data.pick(inc, 5, "number"):
-        r["reassignment_count"] = str(rng.randint(4, 7))
-        data.defect("INC-005", r["number"])
+        reassigned = str(rng.randint(4, 7))
+        if plant:
+            r["reassignment_count"] = reassigned
+            data.defect("INC-005", r["number"])
     for r in data.pick(inc, 3, "number"):
-        r["reassignment_count"] = "3"  # exactly the allowed maximum
-        data.near_miss("INC-005", r["number"])
+        if plant:
+            r["reassignment_count"] = "3"  # exactly the allowed maximum
+            data.near_miss("INC-005", r["number"])
 
     def implemented(r: dict) -> bool:
         return bool(r["work_start"])
 
     for r in data.pick(chg, 3, "number", implemented):
-        r["approval_set"] = _ts(dt.datetime.strptime(r["work_start"], FMT) + dt.timedelta(hours=5))
-        data.defect("CHG-001", r["number"])
+        if plant:
+            r["approval_set"] = _ts(dt.datetime.strptime(r["work_start"], FMT) + dt.timedelta(hours=5))
+            data.defect("CHG-001", r["number"])
     for r in data.pick(chg, 3, "number", implemented):
-        r["approval_set"] = r["work_start"]  # approved exactly when work started
-        data.near_miss("CHG-001", r["number"])
+        if plant:
+            r["approval_set"] = r["work_start"]  # approved exactly when work started
+            data.near_miss("CHG-001", r["number"])
     for r in data.pick(chg, 4, "number", lambda r: r["type"] in ("Normal", "Emergency")):
-        r["backout_plan"] = ""
-        data.defect("CHG-002", r["number"])
+        if plant:
+            r["backout_plan"] = ""
+            data.defect("CHG-002", r["number"])
     for r in data.pick(chg, 4, "number"):
-        r[rng.choice(["risk", "assignment_group", "start_date"])] = ""
-        data.defect("CHG-003", r["number"])
+        blank = rng.choice(["risk", "assignment_group", "start_date"])
+        if plant:
+            r[blank] = ""
+            data.defect("CHG-003", r["number"])
     for r in data.pick(chg, 3, "number", lambda r: r["state"] == "Closed"):
-        r["close_code"] = ""
-        data.defect("CHG-004", r["number"])
+        if plant:
+            r["close_code"] = ""
+            data.defect("CHG-004", r["number"])
 
     as_of = AS_OF
 
@@ -535,8 +559,9 @@ def _inject_defects(data: DemoData) -> None:
         return r["state"] not in ("Closed",) and (as_of - dt.datetime.strptime(r["opened_at"], FMT)).days > 31
 
     for r in data.pick(prb, 3, "number", old_open):
-        r["cause_notes"] = ""
-        data.defect("PRB-001", r["number"])
+        if plant:
+            r["cause_notes"] = ""
+            data.defect("PRB-001", r["number"])
     near = {
         "number": f"PRB{49000:07d}",
         "opened_at": _ts(as_of - dt.timedelta(days=30)),
@@ -547,35 +572,39 @@ def _inject_defects(data: DemoData) -> None:
         "cmdb_ci": "net-app-01",
         "assignment_group": "Network Operations",
         "assigned_to": PEOPLE[0],
-        "cause_notes": "",
+        "cause_notes": "" if plant else "Packet loss on the VPN concentrator's upstream link",
         "known_error": "FALSE",
         "workaround": "",
         "resolved_at": "",
         "closed_at": "",
     }
     prb.append(near)
-    data.near_miss("PRB-001", near["number"])  # open exactly as long as the analysis window allows
+    if plant:
+        data.near_miss("PRB-001", near["number"])  # open exactly as long as the analysis window allows
     for r in data.pick(prb, 2, "number", lambda r: r["known_error"] == "TRUE"):
-        r["workaround"] = ""
-        data.defect("PRB-002", r["number"])
+        if plant:
+            r["workaround"] = ""
+            data.defect("PRB-002", r["number"])
 
     for r in data.pick(data.cis, 4, "name", lambda r: r["sys_class_name"] == "Computer"):
-        r["owned_by"] = ""
-        data.defect("CI-001", r["name"])
-    for n in range(2):
+        if plant:
+            r["owned_by"] = ""
+            data.defect("CI-001", r["name"])
+    for n in range(2 if plant else 0):
         rel = {"parent": "ERP Finance", "type": "Depends on::Used by", "child": f"erp-batch-{n + 1:02d}"}
         data.relations.append(rel)
         data.defect("CI-002", f"{rel['parent']}|{rel['type']}|{rel['child']}")
 
     docs = {d["Doc ID"]: d for d in data.documents}
-    docs["POL-001"]["Status"] = "Draft"
-    data.defect("DOC-001", "POL-001")
-    docs["POL-004"]["Last Review"] = _date(as_of - dt.timedelta(days=500))
-    docs["POL-004"]["Next Review"] = _date(as_of - dt.timedelta(days=135))
-    data.defect("DOC-003", "POL-004")
-    data.defect("DOC-007", "POL-004")
-    docs["PLN-005"]["Owner"] = ""
-    data.defect("DOC-005", "PLN-005")
+    if plant:
+        docs["POL-001"]["Status"] = "Draft"
+        data.defect("DOC-001", "POL-001")
+        docs["POL-004"]["Last Review"] = _date(as_of - dt.timedelta(days=500))
+        docs["POL-004"]["Next Review"] = _date(as_of - dt.timedelta(days=135))
+        data.defect("DOC-003", "POL-004")
+        data.defect("DOC-007", "POL-004")
+        docs["PLN-005"]["Owner"] = ""
+        data.defect("DOC-005", "PLN-005")
     # Secondary documents of a key type: listed as offending while the main one keeps the rule passing.
     extras = [
         ("PLN-001", "PLN-001-A", "Service Management Plan annex: supplier services", "DOC-002"),
@@ -584,21 +613,23 @@ def _inject_defects(data: DemoData) -> None:
     ]
     for parent, new_id, title, rule in extras:
         extra = _document(new_id, title, docs[parent]["Type"], docs[parent]["Process"], rng)
-        extra["Version"] = ""
         data.documents.append(extra)
-        data.defect(rule, new_id)
+        if plant:
+            extra["Version"] = ""
+            data.defect(rule, new_id)
     # A plan annex its own author approved, and an older catalogue version never marked superseded.
     annex = _document(
         "PLN-001-B", "Service Management Plan annex: improvement plan", docs["PLN-001"]["Type"], "SMS", rng
     )
-    annex["Approver"] = annex["Author"]
     data.documents.append(annex)
-    data.defect("DOC-002", "PLN-001-B")
+    if plant:
+        annex["Approver"] = annex["Author"]
+        data.defect("DOC-002", "PLN-001-B")
     catalogue = docs["CAT-001"]
     older = dict(
         catalogue,
         Version="0.9",
-        Status="Approved",
+        Status="Approved" if plant else "Superseded",
         **{
             "Approval Date": _date(
                 dt.datetime.strptime(catalogue["Approval Date"], "%Y-%m-%d") - dt.timedelta(days=30)
@@ -608,22 +639,28 @@ def _inject_defects(data: DemoData) -> None:
         },
     )
     data.documents.append(older)
-    data.defect("DOC-006", "CAT-001")
+    if plant:
+        data.defect("DOC-006", "CAT-001")
     for r in data.pick(data.documents, 3, "Doc ID", lambda r: r["Doc ID"].startswith("PRO-")):
-        r["Last Review"] = _date(as_of - dt.timedelta(days=rng.randint(400, 600)))
-        r["Next Review"] = _date(as_of - dt.timedelta(days=rng.randint(30, 200)))
-        data.defect("DOC-007", r["Doc ID"])
+        reviewed, due = rng.randint(400, 600), rng.randint(30, 200)
+        if plant:
+            r["Last Review"] = _date(as_of - dt.timedelta(days=reviewed))
+            r["Next Review"] = _date(as_of - dt.timedelta(days=due))
+            data.defect("DOC-007", r["Doc ID"])
     for r in data.pick(data.documents, 2, "Doc ID", lambda r: r["Doc ID"].startswith("PRO-")):
-        r["Last Review"] = _date(as_of - dt.timedelta(days=365))  # reviewed exactly at the maximum age
-        r["Next Review"] = _date(as_of)
-        data.near_miss("DOC-007", r["Doc ID"])
-    docs["POL-007"]["Last Review"] = _date(as_of - dt.timedelta(days=365))
-    docs["POL-007"]["Next Review"] = _date(as_of)
-    data.near_miss("DOC-004", "POL-007")
-    data.near_miss("DOC-007", "POL-007")
+        if plant:
+            r["Last Review"] = _date(as_of - dt.timedelta(days=365))  # reviewed exactly at the maximum age
+            r["Next Review"] = _date(as_of)
+            data.near_miss("DOC-007", r["Doc ID"])
+    if plant:
+        docs["POL-007"]["Last Review"] = _date(as_of - dt.timedelta(days=365))
+        docs["POL-007"]["Next Review"] = _date(as_of)
+        data.near_miss("DOC-004", "POL-007")
+        data.near_miss("DOC-007", "POL-007")
     for r in data.pick(data.documents, 2, "Doc ID", lambda r: r["Doc ID"].startswith("PRO-")):
-        r["Approver"] = ""
-        data.defect("DOC-008", r["Doc ID"])
+        if plant:
+            r["Approver"] = ""
+            data.defect("DOC-008", r["Doc ID"])
 
 
 def _csv(columns: list[str], rows: list[dict[str, Any]]) -> str:
@@ -672,7 +709,7 @@ evidence:
   - {{kind: services, adapter: service_catalogue, path: registers/service_catalogue.yaml}}
 {extra}rule_packs: [iso20000-1-2018]
 outputs:
-  formats: [json, html]
+  formats: [json, html, graph]
   fail_on: major
 """
 
@@ -683,6 +720,12 @@ PLANT_MODULES: tuple[str, ...] = (
     "sms_audit.demo_plants_documents",
     "sms_audit.demo_plants_operations",
     "sms_audit.demo_plants_changes",
+    "sms_audit.demo_plants_improvement",
+    "sms_audit.demo_plants_service_ops",
+    "sms_audit.demo_plants_releases",
+    "sms_audit.demo_plants_governance",
+    # Last: relates the CIs every module before it created (CI-003, CI-005).
+    "sms_audit.demo_plants_integration",
 )
 
 
@@ -703,15 +746,21 @@ def _plant_process_defects(data: DemoData, extra_plants: tuple = ()) -> None:
 
 
 def generate_demo(
-    out: Path, seed: int = DEFAULT_SEED, tickets: int = DEFAULT_TICKETS, extra_plants: tuple = ()
+    out: Path,
+    seed: int = DEFAULT_SEED,
+    tickets: int = DEFAULT_TICKETS,
+    extra_plants: tuple = (),
+    clean: bool = False,
 ) -> dict[str, Any]:
     """Write the demo evidence, config and ground truth into ``out``; return a summary.
 
     ``extra_plants`` are further ``plant(data, numbers)`` functions (for developing a new rule file).
+    ``clean`` builds the same kinds of records with no defect and no near-miss planted: every automated
+    rule then has a population to judge and passes (ground-truth.json and near-misses.json hold ``{}``).
     """
     if tickets < MIN_TICKETS:
         raise DemoSizeError(f"--tickets must be at least {MIN_TICKETS} so every planted defect has room")
-    data = DemoData(random.Random(seed), tickets)
+    data = DemoData(random.Random(seed), tickets, clean=clean)
     members = _build_cmdb(data)
     _build_incidents(data, int(tickets * 0.7), members)
     _build_changes(data, int(tickets * 0.2), members)
@@ -725,6 +774,7 @@ def generate_demo(
         hook = getattr(importlib.import_module(name), "plant_requests", None)
         if hook:
             hook(data, requests)
+    importlib.import_module("sms_audit.demo_programme").add_files(data)  # programme roster, audit log, settings
     files = {
         "exports/incident.csv": _csv(INCIDENT_COLUMNS, data.incidents),
         "exports/change_request.csv": _csv(CHANGE_COLUMNS, data.changes),

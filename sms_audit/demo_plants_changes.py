@@ -5,7 +5,9 @@ before the start, late approvals of risky changes, a CI the CMDB does not know a
 without an incident behind them. Every other emergency change is given the incident that justified
 it: a clean incident on the same CI shortly before the change was raised. The CMDB gains business
 service records the catalogue does not list and statuses outside the vocabulary. Defects and
-near-misses are recorded as they are made.
+near-misses are recorded as they are made. On a clean demo (``data.clean``) the same changes are picked
+(and spares added) but left as they are, every emergency change is justified, and the CMDB gains nothing
+outside the catalogue.
 """
 
 from __future__ import annotations
@@ -52,18 +54,21 @@ def _plant_change_cis(data: DemoData, numbers: Numbers) -> None:
         return not r["work_end"] and r["type"] != "Emergency" and bool(r["cmdb_ci"])
 
     for n, row in enumerate(_pick(data, numbers, 3, scheduled, ("Normal", "Low", False))):
-        row["cmdb_ci"] = f"legacy-app-{n + 7:02d}" if n < 2 else ""
-        data.defect("CHG-010", row["number"])
+        if not data.clean:
+            row["cmdb_ci"] = f"legacy-app-{n + 7:02d}" if n < 2 else ""
+            data.defect("CHG-010", row["number"])
 
 
 def _plant_test_plans(data: DemoData, numbers: Numbers) -> None:
     """CHG-005: normal and emergency changes without a test plan; a standard change without one is fine."""
     for row in _pick(data, numbers, 3, lambda r: r["type"] in ("Normal", "Emergency"), ("Normal", "Low")):
-        row["test_plan"] = ""
-        data.defect("CHG-005", row["number"])
+        if not data.clean:
+            row["test_plan"] = ""
+            data.defect("CHG-005", row["number"])
     for row in _pick(data, numbers, 1, lambda r: r["type"] == "Standard", ("Standard", "Low")):
-        row["test_plan"] = ""
-        data.near_miss("CHG-005", row["number"])
+        if not data.clean:
+            row["test_plan"] = ""
+            data.near_miss("CHG-005", row["number"])
 
 
 def _plant_planned_window(data: DemoData, numbers: Numbers) -> None:
@@ -77,6 +82,8 @@ def _plant_planned_window(data: DemoData, numbers: Numbers) -> None:
 
     rows = _pick(data, numbers, 4, lambda r: _implemented(r) and r["type"] != "Emergency", ("Normal", "Low"))
     early, late, edge_early, edge_late = rows
+    if data.clean:
+        return
     window(early, _parse(early["start_date"]) + DAY)  # started about a day before the planned start
     data.defect("CHG-006", early["number"])
     window(late, _parse(late["work_start"]) - 2 * HOUR - 30 * dt.timedelta(minutes=1))  # after the planned end
@@ -90,6 +97,8 @@ def _plant_planned_window(data: DemoData, numbers: Numbers) -> None:
 def _plant_end_before_start(data: DemoData, numbers: Numbers) -> None:
     """CHG-007: the start moved after (or onto) the end; the end, which CON-001 and LNK-003 use, stays."""
     for row, gap in zip(_pick(data, numbers, 2, _implemented, ("Standard", "Low")), (10, 0), strict=True):
+        if data.clean:
+            continue
         row["work_start"] = _ts(_parse(row["work_end"]) + dt.timedelta(minutes=gap))
         data.defect("CHG-007", row["number"])
 
@@ -109,6 +118,8 @@ def _plant_risky_approvals(data: DemoData, numbers: Numbers) -> None:
             data.defect("CHG-008", number)
     rows = _pick(data, numbers, 3, risky, ("Normal", "High"))
     for row, lead in zip(rows, (3, 3, 8), strict=True):
+        if data.clean:
+            continue
         row["approval_set"] = _ts(_parse(row["work_start"]) - lead * HOUR)
         (data.defect if lead < 8 else data.near_miss)("CHG-008", row["number"])
 
@@ -218,13 +229,19 @@ def _plant_emergency_justification(data: DemoData, numbers: Numbers) -> None:
     emergencies = [c for c in data.changes if c["type"] == "Emergency" and c["cmdb_ci"]]
     unjustified = [c for c in emergencies if not _justified(data, c)]
     pool = data.pick(unjustified, len(unjustified), "number")  # untouched ones, in random order
-    if len(pool) < 5:
-        raise RuntimeError("the demo has too few emergency changes to plant CHG-009")
-    bare, bare2, rest = pool[0], pool[1], pool[2:]
-    data.defect("CHG-009", bare["number"])  # no incident at all
-    data.defect("CHG-009", bare2["number"])
-    defects = [bare, bare2]
-    chosen = [bare, bare2]
+    defects: list[dict] = []
+    chosen: list[dict] = []
+    if data.clean:  # every emergency change gets its incident (the loop at the end)
+        pool = []
+    else:
+        if len(pool) < 5:
+            raise RuntimeError("the demo has too few emergency changes to plant CHG-009")
+        bare, bare2 = pool[0], pool[1]
+        data.defect("CHG-009", bare["number"])  # no incident at all
+        data.defect("CHG-009", bare2["number"])
+        defects += [bare, bare2]
+        chosen += [bare, bare2]
+    rest = pool[2:]
 
     def spoils_a_defect(ci: str, when: dt.datetime) -> bool:
         """Would an incident at this time justify one of the planted unjustified changes?"""
@@ -237,7 +254,7 @@ def _plant_emergency_justification(data: DemoData, numbers: Numbers) -> None:
         (2 * HOUR, "defect"),  # an incident after the change is its result, not its reason
         (-DAY, "near"),  # exactly one day before
     ]
-    for offset, kind in plan:
+    for offset, kind in [] if data.clean else plan:
         known_cis = {ci["name"] for ci in data.cis}
         for change in list(rest):  # the first change this case can be planted on without side effects
             if change["cmdb_ci"] not in known_cis:
@@ -299,16 +316,19 @@ def _plant_cmdb(data: DemoData) -> None:
         data.cis.append(row)
         return row
 
-    intranet = ci("Legacy Intranet", "Business Service", "Legacy Intranet")
-    data.defect("CFG-001", intranet["name"])
-    data.defect("CFG-003", intranet["name"])
-    renamed = ci("ERP Finance Service", "Business Service", "ERP Finance")  # the catalogue says "ERP Finance"
-    data.defect("CFG-001", renamed["name"])
-    server = ci("intranet-app-01", "Linux Server", "Legacy Intranet")
-    data.defect("CFG-003", server["name"])
-    data.relations.append({"parent": intranet["name"], "type": "Depends on::Used by", "child": server["name"]})
+    if not data.clean:  # these records are the defects: a clean CMDB lists only the catalogue's services
+        intranet = ci("Legacy Intranet", "Business Service", "Legacy Intranet")
+        data.defect("CFG-001", intranet["name"])
+        data.defect("CFG-003", intranet["name"])
+        renamed = ci("ERP Finance Service", "Business Service", "ERP Finance")  # the catalogue says "ERP Finance"
+        data.defect("CFG-001", renamed["name"])
+        server = ci("intranet-app-01", "Linux Server", "Legacy Intranet")
+        data.defect("CFG-003", server["name"])
+        data.relations.append({"parent": intranet["name"], "type": "Depends on::Used by", "child": server["name"]})
 
     servers = data.pick(data.cis, 4, "name", lambda r: r["sys_class_name"] in ("Linux Server", "Database"))
+    if data.clean:
+        return
     free_text, odd_operational, raw_codes, maintenance = servers
     free_text["install_status"] = "Live"
     data.defect("CFG-002", free_text["name"])

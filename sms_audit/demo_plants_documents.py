@@ -3,7 +3,8 @@
 The register gains the documents those rules look for (scope statement, objectives, SLAs, supplier
 contracts, internal agreements, capacity plan, security risk assessment) and the dated records of
 supplier performance reviews and configuration audits. Every added row is clean for every rule of the
-pack except where a defect is planted; defects and near-misses are recorded as they are made.
+pack except where a defect is planted; defects and near-misses are recorded as they are made. On a
+clean demo (``data.clean``) the same documents and records are added, all of them clean.
 """
 
 from __future__ import annotations
@@ -63,24 +64,31 @@ def _incomplete_entries_so_far(data: DemoData) -> None:
 def plant(data: DemoData, numbers: Numbers) -> None:
     _incomplete_entries_so_far(data)
     rng = data.rng
+    plant = not data.clean
 
     # DOC-009: the scope statement, and an extension for a newly added service still awaiting approval.
     _clean(data, "SCO-001", "Scope of the Service Management System", "SMS Scope Statement", "SMS")
     extension = _clean(data, "SCO-001-A", "SMS scope extension: Customer Web Shop", "SMS Scope Statement", "SMS")
-    extension["Status"] = "Pending Approval"
-    data.defect("DOC-009", "SCO-001-A")
-    near = _entry(data, "SCO-002", "SMS scope: locations and organisational units", "SMS Scope Statement", "SMS", 365)
-    near["Next Review"] = _date(TODAY)  # reviewed exactly at the maximum age, review due today
-    data.near_miss("DOC-009", "SCO-002")
-    data.near_miss("DOC-007", "SCO-002")
+    if plant:
+        extension["Status"] = "Pending Approval"
+        data.defect("DOC-009", "SCO-001-A")
+    reviewed = 365 if plant else 200
+    near = _entry(
+        data, "SCO-002", "SMS scope: locations and organisational units", "SMS Scope Statement", "SMS", reviewed
+    )
+    if plant:
+        near["Next Review"] = _date(TODAY)  # reviewed exactly at the maximum age, review due today
+        data.near_miss("DOC-009", "SCO-002")
+        data.near_miss("DOC-007", "SCO-002")
 
     # DOC-010: the objectives, and a team's objectives whose planned review date has passed.
     _clean(data, "OBJ-001", "Service Management Objectives 2025-2026", "Service Management Objectives", "SMS")
     stale = _entry(
         data, "OBJ-002", "Service desk objectives 2025-2026", "Service Management Objectives", "Service desk", 250
     )
-    stale["Next Review"] = _date(TODAY - dt.timedelta(days=40))
-    data.defect("DOC-010", "OBJ-002")
+    if plant:
+        stale["Next Review"] = _date(TODAY - dt.timedelta(days=40))
+        data.defect("DOC-010", "OBJ-002")
 
     # DOC-011: one SLA per service; one approved by its own author, one reviewed exactly a year ago.
     slas = {}
@@ -90,12 +98,13 @@ def plant(data: DemoData, numbers: Numbers) -> None:
             data, doc_id, f"Service Level Agreement: {name}", "Service Level Agreement", "Service level"
         )
     own, exact = rng.sample(sorted(slas), 2)
-    slas[own]["Approver"] = slas[own]["Author"]
-    data.defect("DOC-011", own)
-    slas[exact]["Last Review"] = _date(TODAY - dt.timedelta(days=365))
-    slas[exact]["Next Review"] = _date(TODAY)
-    data.near_miss("DOC-011", exact)
-    data.near_miss("DOC-007", exact)
+    if plant:
+        slas[own]["Approver"] = slas[own]["Author"]
+        data.defect("DOC-011", own)
+        slas[exact]["Last Review"] = _date(TODAY - dt.timedelta(days=365))
+        slas[exact]["Next Review"] = _date(TODAY)
+        data.near_miss("DOC-011", exact)
+        data.near_miss("DOC-007", exact)
 
     # DOC-012: external supplier contracts; one without anybody managing it.
     suppliers = ["Cloud hosting", "Network carrier", "ERP software support", "Field engineering", "Service desk tools"]
@@ -105,9 +114,10 @@ def plant(data: DemoData, numbers: Numbers) -> None:
             _clean(data, f"SCT-{n:03d}", f"Supplier contract: {supplier}", "Supplier Contract", "Supplier")
         )
     orphan = rng.choice(contracts)
-    orphan["Owner"] = ""
-    data.defect("DOC-012", orphan["Doc ID"])
-    data.defect("DOC-018", orphan["Doc ID"])
+    if plant:
+        orphan["Owner"] = ""
+        data.defect("DOC-012", orphan["Doc ID"])
+        data.defect("DOC-018", orphan["Doc ID"])
 
     # DOC-013: agreements with internal teams; one is still a draft.
     teams = ["Database administration", "Identity and access", "Facilities"]
@@ -116,10 +126,12 @@ def plant(data: DemoData, numbers: Numbers) -> None:
         for n, team in enumerate(teams, start=1)
     ]
     draft = rng.choice(agreements)
-    draft["Status"] = "Draft"
-    data.defect("DOC-013", draft["Doc ID"])
+    if plant:
+        draft["Status"] = "Draft"
+        data.defect("DOC-013", draft["Doc ID"])
 
-    # DOC-014: the capacity plan, with last year's version still marked approved instead of superseded.
+    # DOC-014: the capacity plan, with last year's version still marked approved instead of superseded
+    # (marked superseded on a clean demo).
     plan = _clean(data, "CAP-001", "Capacity Plan 2026", "Capacity Plan", "Capacity")
     plan["Version"] = "3.0"
     approved = dt.datetime.strptime(plan["Approval Date"], "%Y-%m-%d").date()
@@ -127,6 +139,7 @@ def plant(data: DemoData, numbers: Numbers) -> None:
         plan,
         Title="Capacity Plan 2025",
         Version="2.0",
+        Status="Approved" if plant else "Superseded",
         **{
             "Approval Date": _date(approved - dt.timedelta(days=200)),
             "Last Review": _date(TODAY - dt.timedelta(days=rng.randint(200, 300))),
@@ -134,22 +147,25 @@ def plant(data: DemoData, numbers: Numbers) -> None:
         },
     )
     data.documents.append(older)
-    data.defect("DOC-014", "CAP-001")
+    if plant:
+        data.defect("DOC-014", "CAP-001")
 
-    # DOC-015: the only security risk assessment was last reviewed well over a year ago (also DOC-007).
+    # DOC-015: the only security risk assessment was last reviewed well over a year ago (also DOC-007);
+    # on a clean demo it was reviewed within the year.
     overdue = _entry(
         data,
         "ISR-001",
         "Information Security Risk Assessment",
         "Information Security Risk Assessment",
         "Information security",
-        rng.randint(420, 520),
+        rng.randint(420, 520) if plant else rng.randint(20, 300),
     )
-    overdue["Next Review"] = _date(TODAY - dt.timedelta(days=rng.randint(50, 150)))
-    data.defect("DOC-015", "ISR-001")
-    data.defect("DOC-007", "ISR-001")
+    if plant:
+        overdue["Next Review"] = _date(TODAY - dt.timedelta(days=rng.randint(50, 150)))
+        data.defect("DOC-015", "ISR-001")
+        data.defect("DOC-007", "ISR-001")
 
-    # DOC-016: quarterly supplier reviews; one gap of exactly 92 days, one of 112 days.
+    # DOC-016: quarterly supplier reviews; one gap of exactly 92 days, one of 112 days (none on a clean demo).
     supplier_reviews = [
         dt.date(2025, 5, 20),
         dt.date(2025, 8, 20),
@@ -157,6 +173,9 @@ def plant(data: DemoData, numbers: Numbers) -> None:
         dt.date(2026, 3, 2),
         dt.date(2026, 5, 25),
     ]
+    if not plant:
+        supplier_reviews = [dt.date(2025, 5, 20), dt.date(2025, 8, 12), dt.date(2025, 11, 2), dt.date(2026, 1, 28)]
+        supplier_reviews.append(dt.date(2026, 4, 22))
     for n, day in enumerate(supplier_reviews, start=1):
         _record(
             data,
@@ -166,19 +185,25 @@ def plant(data: DemoData, numbers: Numbers) -> None:
             "Supplier",
             day,
         )
-    data.near_miss("DOC-016", f"gap:{supplier_reviews[0]}..{supplier_reviews[1]}")
-    data.defect("DOC-016", f"gap:{supplier_reviews[2]}..{supplier_reviews[3]}")
+    if plant:
+        data.near_miss("DOC-016", f"gap:{supplier_reviews[0]}..{supplier_reviews[1]}")
+        data.defect("DOC-016", f"gap:{supplier_reviews[2]}..{supplier_reviews[3]}")
 
-    # DOC-017: configuration audits every six months; one gap of exactly 183 days, one of 234 days.
+    # DOC-017: configuration audits every six months; one gap of exactly 183 days, one of 234 days (a clean
+    # demo audits every five to six months).
     config_audits = [dt.date(2025, 3, 13), dt.date(2025, 9, 12), dt.date(2026, 5, 4)]
+    if not plant:
+        config_audits = [dt.date(2025, 4, 10), dt.date(2025, 9, 12), dt.date(2026, 2, 20)]
     for n, day in enumerate(config_audits, start=1):
         _record(
             data, f"CFA-{n:02d}", f"Configuration audit {day:%B %Y}", "Configuration Audit Report", "Configuration", day
         )
-    data.near_miss("DOC-017", f"gap:{config_audits[0]}..{config_audits[1]}")
-    data.defect("DOC-017", f"gap:{config_audits[1]}..{config_audits[2]}")
+    if plant:
+        data.near_miss("DOC-017", f"gap:{config_audits[0]}..{config_audits[1]}")
+        data.defect("DOC-017", f"gap:{config_audits[1]}..{config_audits[2]}")
 
     # DOC-018: a procedure whose register entry lost its author.
     for row in data.pick(data.documents, 1, "Doc ID", lambda r: r["Doc ID"].startswith("PRO-")):
-        row["Author"] = ""
-        data.defect("DOC-018", row["Doc ID"])
+        if plant:
+            row["Author"] = ""
+            data.defect("DOC-018", row["Doc ID"])

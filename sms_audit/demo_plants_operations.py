@@ -4,7 +4,8 @@ security incidents and resolved known errors.
 
 ``plant`` runs after the process plants; ``plant_requests`` runs on the service requests once they are
 built (they are made after every other plant). Every defect and near-miss is recorded when it is made;
-defects other plants already made that these rules also see are recorded too.
+defects other plants already made that these rules also see are recorded too. On a clean demo
+(``data.clean``) the same records are added in clean versions and nothing is broken.
 """
 
 from __future__ import annotations
@@ -59,6 +60,8 @@ def _plant_incident_closure(data: DemoData) -> None:
     def closed(r: dict) -> bool:
         return r["state"] == "Closed" and bool(r["resolved_at"]) and bool(r["closed_at"])
 
+    if data.clean:
+        return
     for r in data.pick(data.incidents, 3, "number", closed):
         r["close_code"] = ""
         data.defect("OPS-001", r["number"])
@@ -94,6 +97,8 @@ def _plant_priority_matrix(data: DemoData) -> None:
         (3, (1, 2), "near"),  # matrix gives 2: one level lower is still allowed
         (3, (3, 2), "near"),  # matrix gives 4: one level higher is still allowed
     ]
+    if data.clean:
+        return
     for priority, (impact, urgency), kind in plan:
         for r in data.pick(data.incidents, 1, "number", priority_is(priority)):
             r["impact"], r["urgency"] = LEVEL[impact], LEVEL[urgency]
@@ -112,8 +117,9 @@ def _plant_ci_references(data: DemoData, numbers: Numbers) -> None:
         if change["cmdb_ci"] and change["cmdb_ci"] not in known:
             data.defect("CHG-010", change["number"])
     for n, r in enumerate(data.pick(data.problems, 3, "number")):
-        r["cmdb_ci"] = f"old-storage-{n + 1:02d}"
-        data.defect("OPS-006", r["number"])
+        if not data.clean:
+            r["cmdb_ci"] = f"old-storage-{n + 1:02d}"
+            data.defect("OPS-006", r["number"])
 
     # Only changes never implemented: the CMDB-update rule (CON-001) relies on implemented changes' CIs.
     def not_implemented(r: dict) -> bool:
@@ -123,8 +129,9 @@ def _plant_ci_references(data: DemoData, numbers: Numbers) -> None:
     while len(chosen) < 3:  # small demos: too few changes still waiting, so schedule new ones
         chosen.append(_scheduled_change(data, numbers, len(chosen)))
     for n, r in enumerate(chosen):
-        r["cmdb_ci"] = f"decom-app-{n + 1:02d}"
-        data.defect("CHG-010", r["number"])
+        if not data.clean:
+            r["cmdb_ci"] = f"decom-app-{n + 1:02d}"
+            data.defect("CHG-010", r["number"])
 
 
 def _scheduled_change(data: DemoData, numbers: Numbers, n: int) -> dict:
@@ -171,8 +178,12 @@ def _security_incident(
 
 
 def _plant_security_incidents(data: DemoData, numbers: Numbers) -> None:
-    """OPS-008 (priority of security incidents) and OPS-009 (repeats on one service linked to a problem)."""
+    """OPS-008 (priority of security incidents) and OPS-009 (repeats on one service linked to a problem).
+
+    A clean demo gets the same incidents, at high priority, with the web shop's repeats linked to a problem
+    and the HR portal's well over thirty days apart."""
     day = dt.datetime(2025, 9, 1, 10, 0, 0)
+    plant = not data.clean
 
     def at(days: float) -> dt.datetime:
         return day + dt.timedelta(days=days)
@@ -181,24 +192,35 @@ def _plant_security_incidents(data: DemoData, numbers: Numbers) -> None:
     email = _security_incident(data, numbers, at(3), "Email and Collaboration", "mail-gw-sec-01", 2)
     net = _security_incident(data, numbers, at(40), "Corporate Network", "net-fw-sec-01", 2)
     _security_incident(data, numbers, at(95), "Workplace Devices", "desk-edr-sec-01", 2)
-    data.near_miss("OPS-008", email["number"])  # priority 2: exactly the lowest allowed
-    data.near_miss("OPS-008", net["number"])
+    if plant:
+        data.near_miss("OPS-008", email["number"])  # priority 2: exactly the lowest allowed
+        data.near_miss("OPS-008", net["number"])
     # Handled at moderate and low priority.
     for opened, service, ci_name, priority in [
         (at(180), "Email and Collaboration", "mail-gw-sec-02", 3),
         (at(200), "Corporate Network", "net-fw-sec-02", 4),
     ]:
-        row = _security_incident(data, numbers, opened, service, ci_name, priority)
-        data.defect("OPS-008", row["number"])
+        row = _security_incident(data, numbers, opened, service, ci_name, priority if plant else 2)
+        if plant:
+            data.defect("OPS-008", row["number"])
 
     # Three on the web shop within nineteen days, none linked to a problem.
+    shop = []
     for n, offset in enumerate([120, 128, 139]):
         row = _security_incident(data, numbers, at(offset), "Customer Web Shop", f"shop-waf-sec-{n + 1:02d}", 2)
-        data.defect("OPS-009", row["number"])
+        shop.append(row)
+        if plant:
+            data.defect("OPS-009", row["number"])
+    if not plant:
+        problem = new_problem(data, numbers, at(121), shop[0]["cmdb_ci"], "Customer Web Shop")
+        problem["short_description"] = "Cause of repeated attacks on the Customer Web Shop"
+        for row in shop:
+            row["problem_id"] = problem["number"]
     # Three on the HR portal spanning thirty days and a minute: not a repeat within thirty days.
-    for n, offset in enumerate([60, 72, 30 + 60 + 1 / 1440]):
+    for n, offset in enumerate([60, 72, 30 + 60 + 1 / 1440 if plant else 110]):
         row = _security_incident(data, numbers, at(offset), "HR Self-Service Portal", f"hr-idp-sec-{n + 1:02d}", 2)
-        data.near_miss("OPS-009", row["number"])
+        if plant:
+            data.near_miss("OPS-009", row["number"])
     # Three on ERP within fourteen days, all linked to the problem raised for the first (a major incident).
     first = _security_incident(data, numbers, at(230), "ERP Finance", "erp-iam-sec-01", 1, major_incident="TRUE")
     problem = new_problem(data, numbers, at(231), first["cmdb_ci"], "ERP Finance")
@@ -234,17 +256,20 @@ def _plant_known_errors(data: DemoData, numbers: Numbers) -> None:
             {
                 "short_description": f"Known error: jobs on {service} stall after failover",
                 "known_error": "TRUE",
-                "cause_notes": "",
+                "cause_notes": "" if not data.clean else row["cause_notes"],
                 "workaround": "Re-run the stalled batch from the scheduler console",
                 "rfc": data.rng.choice(changes),
             }
         )
         assert _parse(row["closed_at"]) < AS_OF
-        data.defect("OPS-010", row["number"])
+        if not data.clean:
+            data.defect("OPS-010", row["number"])
 
 
 def plant_requests(data: DemoData, requests: list[dict[str, Any]]) -> None:
     """OPS-004 (request classification) and OPS-005 (close time of closed requests) on the built requests."""
+    if data.clean:
+        return
     for field in ("cat_item", "business_service", "assignment_group"):
         for r in data.pick(requests, 1, "number"):
             r[field] = ""

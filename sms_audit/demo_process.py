@@ -2,7 +2,8 @@
 
 Reviews at planned intervals (cadence), links between records (link), repeat
 incidents (recurrence) and CMDB updates covered by changes (consistency). Like
-the rest of the demo, every defect and near-miss is recorded when it is made.
+the rest of the demo, every defect and near-miss is recorded when it is made; on a clean demo
+(``data.clean``) the same records are built in clean versions, with no defect and no near-miss.
 """
 
 from __future__ import annotations
@@ -131,28 +132,43 @@ def add_record(data: DemoData, doc_id: str, title: str, doc_type: str, process: 
 
 
 def plant_reviews(data: DemoData) -> None:
-    """Management reviews, internal audits, continuity tests and service reviews (REV-001..004)."""
+    """Management reviews, internal audits, continuity tests and service reviews (REV-001..004).
+
+    A clean demo gets records at intervals well inside each limit (and continuity test reports)."""
+    clean = data.clean
 
     def record(doc_id: str, title: str, doc_type: str, process: str, approved: dt.date) -> None:
         add_record(data, doc_id, title, doc_type, process, approved)
 
-    reviews = [dt.date(2024, 6, 10), dt.date(2025, 7, 14), dt.date(2026, 6, 1)]
+    first = dt.date(2025, 6, 10) if clean else dt.date(2024, 6, 10)
+    reviews = [first, dt.date(2025, 7, 14), dt.date(2026, 6, 1)]
     for n, day in enumerate(reviews, start=1):
         record(f"MR-{day.year}-{n}", f"Management review minutes {day:%B %Y}", "Management Review Minutes", "SMS", day)
-    data.defect("REV-001", f"gap:{reviews[0]}..{reviews[1]}")  # 399 days between reviews
-    audits = [dt.date(2024, 10, 1), dt.date(2025, 11, 20)]
+    if not clean:
+        data.defect("REV-001", f"gap:{reviews[0]}..{reviews[1]}")  # 399 days between reviews
+    audits = [dt.date(2024, 12, 1) if clean else dt.date(2024, 10, 1), dt.date(2025, 11, 20)]
     for n, day in enumerate(audits, start=1):
         record(f"IAR-{day.year}-{n}", f"Internal audit report {day:%B %Y}", "Internal Audit Report", "Audit", day)
-    data.defect("REV-002", f"gap:{audits[0]}..{audits[1]}")
-    # No continuity test report at all: one gap covering the whole period.
-    data.defect("REV-003", f"gap:{PERIOD_FROM}..{AS_OF.date()}")
+    if not clean:
+        data.defect("REV-002", f"gap:{audits[0]}..{audits[1]}")  # 415 days between audits
+    if clean:
+        for n, day in enumerate([dt.date(2025, 5, 12), dt.date(2026, 4, 20)], start=1):
+            title = f"Continuity test report {day:%B %Y}"
+            record(f"CTR-{day.year}-{n}", title, "Continuity Test Report", "Continuity", day)
+    else:
+        # No continuity test report at all: one gap covering the whole period.
+        data.defect("REV-003", f"gap:{PERIOD_FROM}..{AS_OF.date()}")
     service_reviews = [dt.date(2025, 6, 30), dt.date(2025, 9, 30), dt.date(2026, 1, 15), dt.date(2026, 4, 15)]
+    if clean:
+        service_reviews = [dt.date(2025, 6, 30), dt.date(2025, 9, 25), dt.date(2025, 12, 15), dt.date(2026, 3, 10)]
+        service_reviews.append(dt.date(2026, 5, 28))
     for n, day in enumerate(service_reviews, start=1):
         record(
             f"SRM-{n:02d}", f"Service review with customers {day:%B %Y}", "Service Review Minutes", "Service level", day
         )
-    data.near_miss("REV-004", f"gap:{service_reviews[0]}..{service_reviews[1]}")  # exactly 92 days
-    data.defect("REV-004", f"gap:{service_reviews[1]}..{service_reviews[2]}")
+    if not clean:
+        data.near_miss("REV-004", f"gap:{service_reviews[0]}..{service_reviews[1]}")  # exactly 92 days
+        data.defect("REV-004", f"gap:{service_reviews[1]}..{service_reviews[2]}")
 
 
 def clean_change_template(data: DemoData) -> dict:
@@ -178,8 +194,9 @@ def plant_known_error_changes(data: DemoData) -> None:
     for problem in known:
         problem["rfc"] = data.rng.choice(changes)
     for problem in data.pick(known, 2, "number"):
-        problem["rfc"] = ""
-        data.defect("LNK-002", problem["number"])
+        if not data.clean:
+            problem["rfc"] = ""
+            data.defect("LNK-002", problem["number"])
 
 
 def plant_failed_change_investigations(data: DemoData, numbers: Numbers) -> None:
@@ -203,20 +220,23 @@ def plant_failed_change_investigations(data: DemoData, numbers: Numbers) -> None
     failed = sorted((c for c in data.changes if judged(c)), key=lambda c: c["number"])
     free = [c for c in failed if c["number"] not in data.used]
     data.rng.shuffle(free)
-    for change in free[:2]:
-        data.defect("LNK-003", change["number"])  # nobody opened an investigation
-    late, exact = free[2], free[3]
-    for change, delay, kind in [(late, dt.timedelta(days=15), "defect"), (exact, dt.timedelta(hours=336), "near")]:
-        new_incident(
-            data,
-            numbers,
-            _parse(change["work_end"]) + delay,
-            change["cmdb_ci"],
-            change["business_service"],
-            caused_by=change["number"],
-        )
-        (data.defect if kind == "defect" else data.near_miss)("LNK-003", change["number"])
-    planted = {c["number"] for c in free[:4]}
+    planted: set[str] = set()
+    if not data.clean:  # a clean demo investigates every failed change in time (the loop below)
+        for change in free[:2]:
+            data.defect("LNK-003", change["number"])  # nobody opened an investigation
+        late, exact = free[2], free[3]
+        plan = [(late, dt.timedelta(days=15), "defect"), (exact, dt.timedelta(hours=336), "near")]
+        for change, delay, kind in plan:
+            new_incident(
+                data,
+                numbers,
+                _parse(change["work_end"]) + delay,
+                change["cmdb_ci"],
+                change["business_service"],
+                caused_by=change["number"],
+            )
+            (data.defect if kind == "defect" else data.near_miss)("LNK-003", change["number"])
+        planted = {c["number"] for c in free[:4]}
     for change in (c for c in failed if c["number"] not in planted):
         delay = dt.timedelta(minutes=data.rng.randint(60, 10 * 24 * 60))
         new_incident(
@@ -228,6 +248,8 @@ def plant_failed_change_investigations(data: DemoData, numbers: Numbers) -> None
             caused_by=change["number"],
         )
         data.used.add(change["number"])
+    if data.clean:
+        return
     # A change that failed ten days ago: its investigation window is still open.
     template = clean_change_template(data)
     end = AS_OF - dt.timedelta(days=10)
@@ -270,12 +292,16 @@ def plant_major_incident_problems(data: DemoData, numbers: Numbers) -> list[str]
         )
     majors.sort(key=lambda i: i["number"])
     data.rng.shuffle(majors)
-    unlinked = majors[:2]
-    for incident in unlinked:
-        incident["problem_id"] = ""
-        data.defect("LNK-001", incident["number"])
-    plan = [(majors[2], dt.timedelta(days=6), "defect"), (majors[3], dt.timedelta(hours=120), "near")]
-    plan += [(incident, dt.timedelta(days=1), "clean") for incident in majors[4:]]
+    if data.clean:  # every major incident gets its problem the next day
+        unlinked = []
+        plan = [(incident, dt.timedelta(days=1), "clean") for incident in majors]
+    else:
+        unlinked = majors[:2]
+        for incident in unlinked:
+            incident["problem_id"] = ""
+            data.defect("LNK-001", incident["number"])
+        plan = [(majors[2], dt.timedelta(days=6), "defect"), (majors[3], dt.timedelta(hours=120), "near")]
+        plan += [(incident, dt.timedelta(days=1), "clean") for incident in majors[4:]]
     for incident, delay, kind in plan:
         problem = new_problem(
             data,
@@ -301,7 +327,11 @@ def plant_major_incident_problems(data: DemoData, numbers: Numbers) -> list[str]
         impact="1 - High",
         urgency="1 - High",
     )
-    data.near_miss("LNK-001", recent["number"])
+    if data.clean:  # linked to its problem already
+        problem = new_problem(data, numbers, AS_OF - dt.timedelta(hours=60), "WS-0040", "Workplace Devices")
+        recent["problem_id"] = problem["number"]
+    else:
+        data.near_miss("LNK-001", recent["number"])
     return [i["number"] for i in unlinked]
 
 
@@ -322,6 +352,8 @@ def plant_repeat_incidents(data: DemoData, numbers: Numbers, unlinked_majors: li
         ("hr-report-01", "HR Self-Service Portal", "defect", [0, 6, 19]),
         ("shop-cache-01", "Customer Web Shop", "near", [0, 10, 30]),
     ]
+    if data.clean:  # the same CIs with three incidents each, too far apart to be repeats
+        quiet = [(ci, service, "clean", [0, 40, 80]) for ci, service, _kind, _days in quiet]
     for ci, service, kind, days in quiet:
         _sid, _name, team, _crit = _service_of(service)
         data.cis.append(
@@ -341,7 +373,8 @@ def plant_repeat_incidents(data: DemoData, numbers: Numbers, unlinked_majors: li
             # The near-miss series spans thirty days and one minute: not a repeat within thirty days.
             extra = dt.timedelta(minutes=1) if kind == "near" and offset == 30 else dt.timedelta()
             incident = new_incident(data, numbers, start + dt.timedelta(days=offset) + extra, ci, service)
-            (data.defect if kind == "defect" else data.near_miss)("REC-001", incident["number"])
+            if kind != "clean":
+                (data.defect if kind == "defect" else data.near_miss)("REC-001", incident["number"])
 
 
 def plant_cmdb_updates(data: DemoData) -> None:
@@ -367,14 +400,17 @@ def plant_cmdb_updates(data: DemoData) -> None:
         data.cis.append(spare)
         no_change.append(spare)
     for ci in data.rng.sample(no_change, 2):
-        ci["sys_updated_on"] = "2026-02-10 10:00:00"
-        data.defect("CON-001", ci["name"])
+        if not data.clean:
+            ci["sys_updated_on"] = "2026-02-10 10:00:00"
+            data.defect("CON-001", ci["name"])
     with_change = [
         c
         for c in data.cis
         if c["name"] in ends and ends[c["name"]] <= AS_OF - dt.timedelta(days=5) and c["name"] not in data.used
     ]
     late, exact = data.rng.sample(with_change, 2)
+    if data.clean:
+        return
     late["sys_updated_on"] = _ts(ends[late["name"]] + dt.timedelta(days=3))
     data.defect("CON-001", late["name"])
     exact["sys_updated_on"] = _ts(ends[exact["name"]] + dt.timedelta(hours=48))

@@ -4,7 +4,8 @@ planted TIM-001 / TIM-002 / TIM-003 defects (proposed by the timeliness helper; 
 Targets: P1/P2 run around the clock (calendar ``always``), P3/P4 on the service desk's hours
 (calendar ``service-desk``: Mon-Fri 08:00-18:00 Europe/London, UK bank holidays). Every clean ticket
 is responded to and resolved within 90 % of its target in business time, so only planted records
-breach; near-misses end exactly at the due time.
+breach; near-misses end exactly at the due time. On a clean demo (``data.clean``) the same random
+numbers are drawn but no record is moved: nothing breaches and nothing ends exactly at the due time.
 """
 
 from __future__ import annotations
@@ -100,6 +101,7 @@ def plant_timeliness(data, tickets: int) -> list[dict[str, Any]]:
     """Plant TIM-001 and TIM-002 on incidents; build the service requests (with TIM-003). Returns the requests."""
     rng = data.rng
     inc = data.incidents
+    plant = not data.clean
 
     def ended_early(r: dict) -> bool:
         opened = _parse(r["opened_at"])
@@ -115,15 +117,17 @@ def plant_timeliness(data, tickets: int) -> list[dict[str, Any]]:
     for r in data.pick(inc, 6, "number", ended_early):
         p = priority_of(r)
         resolved = due(_parse(r["opened_at"]), SLA[p][1] + rng.randint(15, 600), p)
+        if not plant:
+            continue
         r["resolved_at"] = _ts(resolved)
         if r["closed_at"]:
             r["closed_at"] = _ts(resolved + dt.timedelta(days=1))
         data.defect("TIM-001", r["number"])
     # ... and one still open long after its due time: overdue at as_of.
-    for r in data.pick(inc, 1, "number", ended_early):
+    for r in data.pick(inc, 1 if plant else 0, "number", ended_early):
         r.update({"state": "In Progress", "resolved_at": "", "closed_at": "", "close_code": ""})
         data.defect("TIM-001", r["number"])
-    for r in data.pick(inc, 2, "number", ended_early):  # resolved exactly at the due time
+    for r in data.pick(inc, 2 if plant else 0, "number", ended_early):  # resolved exactly at the due time
         p = priority_of(r)
         resolved = due(_parse(r["opened_at"]), SLA[p][1], p)
         r["resolved_at"] = _ts(resolved)
@@ -140,16 +144,21 @@ def plant_timeliness(data, tickets: int) -> list[dict[str, Any]]:
 
     for r in data.pick(inc, 5, "number", late_response_fits):
         p = priority_of(r)
-        r["u_responded_at"] = _ts(due(_parse(r["opened_at"]), SLA[p][0] + rng.randint(5, 120), p))
-        data.defect("TIM-002", r["number"])
+        responded = _ts(due(_parse(r["opened_at"]), SLA[p][0] + rng.randint(5, 120), p))
+        if plant:
+            r["u_responded_at"] = responded
+            data.defect("TIM-002", r["number"])
     # No response recorded: counted as responded at resolution, which is later than the response target.
-    for r in data.pick(inc, 1, "number", lambda r: ended_early(r) and priority_of(r) in (1, 2, 3)):
+    for r in data.pick(inc, 1 if plant else 0, "number", lambda r: ended_early(r) and priority_of(r) in (1, 2, 3)):
         p = priority_of(r)
         if _parse(r["resolved_at"]) <= due(_parse(r["opened_at"]), SLA[p][0], p):
-            r["resolved_at"] = _ts(due(_parse(r["opened_at"]), SLA[p][0] + 30, p))
+            resolved = due(_parse(r["opened_at"]), SLA[p][0] + 30, p)
+            r["resolved_at"] = _ts(resolved)
+            if r["closed_at"] and _parse(r["closed_at"]) < resolved:  # closing stays after resolving (OPS-002)
+                r["closed_at"] = _ts(resolved + dt.timedelta(days=1))
         r["u_responded_at"] = ""
         data.defect("TIM-002", r["number"])
-    for r in data.pick(inc, 2, "number", lambda r: ended_early(r) and bool(r["u_responded_at"])):
+    for r in data.pick(inc, 2 if plant else 0, "number", lambda r: ended_early(r) and bool(r["u_responded_at"])):
         p = priority_of(r)
         r["u_responded_at"] = _ts(due(_parse(r["opened_at"]), SLA[p][0], p))  # exactly at the due time
         data.near_miss("TIM-002", r["number"])
@@ -188,9 +197,11 @@ def _build_requests(data, count: int) -> list[dict[str, Any]]:
         return r["state"] == "Closed Complete" and _parse(r["opened_at"]) < AS_OF - dt.timedelta(days=40)
 
     for r in data.pick(rows, 2, "number", closed_early):  # fulfilled late (TIM-003)
-        r["closed_at"] = _ts(due(_parse(r["opened_at"]), target + rng.randint(30, 900), 4))
-        data.defect("TIM-003", r["number"])
-    for r in data.pick(rows, 1, "number", closed_early):
+        closed = _ts(due(_parse(r["opened_at"]), target + rng.randint(30, 900), 4))
+        if not data.clean:
+            r["closed_at"] = closed
+            data.defect("TIM-003", r["number"])
+    for r in data.pick(rows, 0 if data.clean else 1, "number", closed_early):
         r["closed_at"] = _ts(due(_parse(r["opened_at"]), target, 4))
         data.near_miss("TIM-003", r["number"])
     return rows

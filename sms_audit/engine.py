@@ -34,6 +34,14 @@ class RuleResult:
     breakdown: list[dict[str, Any]] = field(default_factory=list)
     manual: dict[str, Any] | None = None
     escalation: dict[str, Any] | None = None
+    # Clauses named by the offending records themselves (rules with ``record_clauses``).
+    record_clauses: tuple[str, ...] = ()
+    # Records of the population that could carry a process interface (see Outcome.candidates).
+    candidates: int | None = None
+
+    @property
+    def clauses(self) -> tuple[str, ...]:
+        return (*self.rule.clauses, *(c for c in self.record_clauses if c not in self.rule.clauses))
 
     @property
     def records_total(self) -> int:
@@ -50,7 +58,7 @@ class RuleResult:
             "rule": self.rule.id,
             "title": self.rule.title,
             "kind": self.rule.kind,
-            "clauses": list(self.rule.clauses),
+            "clauses": list(self.clauses),
             "requirement_keys": list(self.rule.requirements),
             "requirement": self.requirement,
             "status": self.status,
@@ -143,9 +151,13 @@ def evaluate_rule(rule: Rule, evidence: Evidence, ctx: EvalContext, catalogue: C
         result.explanation = outcome.summary
         result.reason = outcome.summary
         return result
+    if outcome.candidates is not None:
+        result.candidates = int(outcome.candidates.sum())
     offending = outcome.population[outcome.offending.to_numpy()]
     reasons = outcome.reasons[outcome.offending.to_numpy()]
     result.records = _records(offending, reasons)
+    if rule.record_clauses:
+        result.record_clauses = _clauses_named(offending[rule.record_clauses], catalogue)
     grading = rule.grading
     if outcome.measured is not None:
         measured = float(outcome.measured)
@@ -173,6 +185,12 @@ def _records(offending: pd.DataFrame, reasons: pd.Series) -> list[dict[str, Any]
     for ref in refs:
         ref["reason"] = reason_by_key.get((ref["id"], ref["file"], ref["line"]))
     return refs
+
+
+def _clauses_named(values: pd.Series, catalogue: Catalogue) -> tuple[str, ...]:
+    """Catalogue clauses listed (comma-separated) in a column, in catalogue order; unknown ids are dropped."""
+    named = {part.strip() for value in values.dropna() for part in str(value).split(",")}
+    return tuple(c.id for c in catalogue.clauses if c.id in named)
 
 
 def _evidence_gap(rule: Rule, evidence: Evidence) -> str | None:
@@ -225,7 +243,7 @@ def clause_verdicts(
     """
     by_clause: dict[str, list[RuleResult]] = {}
     for result in results:
-        for clause in result.rule.clauses:
+        for clause in result.clauses:
             by_clause.setdefault(clause, []).append(result)
     added: dict[str, list[str]] = {}
     for clause_ids, verdict in (extra or {}).values():

@@ -62,6 +62,10 @@ class Evidence:
     files: list[FileManifest]
     filtered: dict[str, dict[str, int]] = field(default_factory=dict)
     quality: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Rows the scan itself added to a source table (e.g. observed interface links), left out of counts.
+    derived_rows: dict[str, int] = field(default_factory=dict)
+    # Tables that exist only because the scan derived rows into them (no source provided them).
+    derived_only: set[str] = field(default_factory=set)
 
     def has_table(self, name: str) -> bool:
         return name in self.provided
@@ -70,7 +74,14 @@ class Evidence:
         return self.tables.get(name, table_spec(name).empty_frame())
 
     def counts(self) -> dict[str, int]:
-        return {name: len(frame) for name, frame in sorted(self.tables.items()) if name in self.provided}
+        """Rows per table as loaded from the sources (tables and rows the scan derives are left out)."""
+        return {
+            name: len(frame) - self.derived_rows.get(name, 0)
+            for name, frame in sorted(self.tables.items())
+            if name in self.provided
+            and not table_spec(name).derived_table
+            and name not in self.derived_only
+        }
 
 
 def sha256_of(path: Path) -> tuple[str, int]:
@@ -135,7 +146,8 @@ def load_evidence(config: ScanConfig) -> Evidence:
         conformed = [spec.conform(f) for f in frames if len(f)]
         tables[name] = pd.concat(conformed, ignore_index=True) if conformed else spec.empty_frame()
     for name in provided:
-        provided[name] = {c for c in provided[name] if c in table_specs()[name].columns}
+        spec = table_specs()[name]
+        provided[name] = {c for c in provided[name] if c in spec.columns and c not in spec.derived}
     evidence = Evidence(tables, provided, files)
     _apply_scope(evidence, config)
     return evidence

@@ -36,6 +36,10 @@ class TableSpec:
     description: str
     key: str
     columns: dict[str, str]  # column -> x-dtype
+    # Columns computed by sms-audit (x-derived), never read from a source; a table whose schema is
+    # x-derived as a whole (the integration tables) is built by the scan itself.
+    derived: frozenset[str] = frozenset()
+    derived_table: bool = False
 
     def pandas_dtype(self, column: str) -> str:
         return _PANDAS_DTYPES[self.columns[column]]
@@ -61,7 +65,10 @@ def table_specs() -> dict[str, TableSpec]:
     for path in sorted((SCHEMAS_DIR / "evidence").glob("*.schema.json")):
         schema = json.loads(path.read_text(encoding="utf-8"))
         columns = {name: prop["x-dtype"] for name, prop in schema["properties"].items()}
-        specs[schema["title"]] = TableSpec(schema["title"], schema["description"], schema["x-key"], columns)
+        derived = frozenset(name for name, prop in schema["properties"].items() if prop.get("x-derived"))
+        specs[schema["title"]] = TableSpec(
+            schema["title"], schema["description"], schema["x-key"], columns, derived, bool(schema.get("x-derived"))
+        )
     return specs
 
 

@@ -19,6 +19,7 @@ from sms_audit.checks import CHECK_KINDS, CheckKind, Grading
 from sms_audit.checks.base import build_check, check_spec_errors, describe_schema_error, did_you_mean
 from sms_audit.errors import RuleError, UnsafeYamlError
 from sms_audit.expressions import Expression, compile_expression
+from sms_audit.integration.reference import ReferenceGraph, load_reference, resolve_reference_path
 from sms_audit.model import table_specs
 from sms_audit.safe_yaml import load_yaml_file, plain
 
@@ -58,6 +59,11 @@ def rule_schema() -> dict[str, Any]:
             "evidence": {"enum": sorted(table_specs())},
             "select": {"type": "string"},
             "on_empty": {"enum": ["not_applicable", "evidence_insufficient"]},
+            "record_clauses": {
+                "type": "string",
+                "description": "A column of the evidence table listing clause ids (comma-separated): a finding also "
+                "counts against the clauses its records name there (e.g. an interface's clauses)",
+            },
             "population": {"type": "string", "description": "Plural noun for the population, e.g. 'incidents'"},
             "check": {"oneOf": [kind.schema for _, kind in CHECK_KINDS.items()]},
             "grading": GRADING_SCHEMA,
@@ -83,6 +89,7 @@ class Rule:
     population_noun: str
     source: str
     raw: dict[str, Any] = field(repr=False, default_factory=dict)
+    record_clauses: str | None = None
 
     @property
     def kind(self) -> str:
@@ -92,6 +99,8 @@ class Rule:
         needs = {table: set(cols) for table, cols in self.check.needs().items()}
         if self.select is not None:
             needs.setdefault(self.evidence, set()).update(self.select.columns)
+        if self.record_clauses:
+            needs.setdefault(self.evidence, set()).add(self.record_clauses)
         return needs
 
     def parameters(self) -> set[str]:
@@ -111,6 +120,7 @@ class RulePack:
     parameters: dict[str, dict[str, Any]]
     rules: list[Rule]
     path: Path
+    interfaces: ReferenceGraph | None = None
 
     def defaults(self) -> dict[str, Any]:
         return {name: spec["default"] for name, spec in self.parameters.items()}
@@ -167,6 +177,14 @@ def load_pack(path: Path) -> RulePack:
         seen.setdefault(rule.id, rule.source)
     if errors:
         raise RuleError("rule pack is invalid:\n  " + "\n  ".join(errors))
+    interfaces = None
+    if meta.get("interfaces"):
+        interfaces = load_reference(
+            resolve_reference_path(str(meta["interfaces"]), path),
+            {c.id for c in catalogue.clauses},
+            {r.id for r in rules if r.check.automated},
+            {r.id for r in rules if not r.check.automated},
+        )
     return RulePack(
         meta["id"],
         meta.get("title", meta["id"]),
@@ -176,6 +194,7 @@ def load_pack(path: Path) -> RulePack:
         parameters,
         sorted(rules, key=lambda r: r.id),
         path,
+        interfaces,
     )
 
 
@@ -247,6 +266,7 @@ def _build_rule(raw: Any, path: Path, catalogue: Catalogue, parameters: dict, er
         population_noun=raw.get("population", raw.get("evidence", "records")),
         source=f"{path}:{line}",
         raw=plain(raw),
+        record_clauses=raw.get("record_clauses"),
     )
     for name in sorted(rule.parameters()):
         if name not in parameters:

@@ -23,11 +23,22 @@ from sms_audit.escalation import escalate
 from sms_audit.evidence import Evidence, load_evidence
 from sms_audit.expressions import EvalContext
 from sms_audit.grading import GRADES, RESULT_STATUSES, VERDICTS, at_or_above
+from sms_audit.integration.cmdb import enrich_cis
+from sms_audit.integration.observed import add_derived_tables, observe
+from sms_audit.integration.report import integration_section
+from sms_audit.model import table_spec
 from sms_audit.quality import assess
 from sms_audit.rules import RulePack, load_packs
 from sms_audit.waivers import WaiverOutcome, apply_waivers, load_waivers
 
 SCHEMA_VERSION = "1.0"
+# Share of candidate records that must carry an interface before it counts as established (when the
+# pack declares no interface_min_rate parameter).
+DEFAULT_MIN_RATE = 0.5
+
+
+def _on_derived_table(rule: Any) -> bool:
+    return bool(rule.evidence) and table_spec(rule.evidence).derived_table
 
 
 @dataclass
@@ -61,8 +72,12 @@ def context_for(config: ScanConfig, parameters: dict[str, Any]) -> EvalContext:
     )
 
 
-def scan(config: ScanConfig) -> ScanResult:
-    """Run a whole scan; the report's ``run`` object holds everything run-specific."""
+def scan(config: ScanConfig, manual_results: list | None = None) -> ScanResult:
+    """Run a whole scan; the report's ``run`` object holds everything run-specific.
+
+    ``manual_results`` are auditors' results read from completed worksheets
+    (:func:`sms_audit.programme.worksheets.load_manual_results`); they judge the manual items they name.
+    """
     started = dt.datetime.now(dt.UTC)
     clock = time.perf_counter()
     packs = load_packs(config.rule_packs, config.base_dir)
@@ -75,15 +90,31 @@ def scan(config: ScanConfig) -> ScanResult:
     waivers = load_waivers(config.waivers, config.waivers_display) if config.waivers else []
     evidence = load_evidence(config)
     evidence.quality = assess(evidence, config)
+    cmdb = enrich_cis(evidence)
     scope_key = "services=" + ",".join(sorted(config.services)) if config.services else "all"
     results: list[RuleResult] = []
+    integration = integration_section(None, [], cmdb, None)
     for pack in packs:
         parameters = {**pack.defaults(), **{k: v for k, v in config.parameters.items() if k in pack.parameters}}
         ctx = context_for(config, parameters)
-        pack_results = [safe_evaluate(rule, evidence, ctx, pack.catalogue, scope_key) for rule in pack.rules]
+        # Rules on the tables the scan derives (interfaces, processes) run once the others are judged.
+        first = [r for r in pack.rules if not _on_derived_table(r)]
+        pack_results = [safe_evaluate(rule, evidence, ctx, pack.catalogue, scope_key) for rule in first]
+        if pack.interfaces is not None:
+            min_rate = float(parameters.get("interface_min_rate", DEFAULT_MIN_RATE))
+            observations = observe(pack.interfaces, {r.rule.id: r for r in pack_results}, min_rate)
+            add_derived_tables(evidence, pack.interfaces, observations)
+            integration = integration_section(pack.interfaces, observations, cmdb, min_rate)
+        pack_results += [
+            safe_evaluate(rule, evidence, ctx, pack.catalogue, scope_key) for rule in pack.rules if rule not in first
+        ]
         escalate(pack_results, parameters)
         results.extend(pack_results)
     results.sort(key=lambda r: r.rule.id)
+    if manual_results:
+        from sms_audit.programme.manual_results import apply_manual_results
+
+        apply_manual_results(results, manual_results)
     waived = apply_waivers(results, waivers, config.as_of, config.services)
     results = waived.results
     extra = {f["id"]: (f["clauses"], "nonconforming_minor") for f in waived.expired_findings}
@@ -91,6 +122,7 @@ def scan(config: ScanConfig) -> ScanResult:
     if packs:
         clauses = verdicts_in_edition(clauses, packs[-1].catalogue, config.edition)
     report = build_report(config, packs, evidence, results, clauses, waived)
+    report["integration"] = integration
     report["run"] = {
         "scan_id": str(uuid.uuid4()),
         "started_at": started.isoformat(timespec="seconds"),
@@ -155,6 +187,6 @@ def write_outputs(result: ScanResult, out_dir: Path, formats: list[str]) -> list
 
     written = []
     for name in ["json", *[f for f in formats if f != "json"]]:
-        writer = WRITERS.get(name)
-        written.append(write_atomic(out_dir, writer.filename, writer.render(result.report)))
+        for filename, text in WRITERS.get(name).outputs(result.report).items():
+            written.append(write_atomic(out_dir, filename, text))
     return written

@@ -148,6 +148,7 @@ def make_report() -> dict[str, Any]:
         },
         "results": [result(finding_count, "fail"), result(finding_rate, "fail"), passing],
         "findings": [finding_count, finding_rate],
+        "integration": {"reference": None, "nodes": [], "edges": [], "summary": {}, "cmdb": {"available": False}},
         "clauses": [
             {
                 "id": "8",

@@ -214,6 +214,11 @@ FIXTURE_MODULES = (
     "tests.test_rules_documents_more",
     "tests.test_rules_operations_more",
     "tests.test_rules_changes_more",
+    "tests.test_rules_releases",
+    "tests.test_rules_improvement",
+    "tests.test_rules_service_ops",
+    "tests.test_rules_governance",
+    "tests.test_rules_integration",
 )
 
 

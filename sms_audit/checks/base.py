@@ -37,6 +37,9 @@ class Outcome:
     breakdown: list[dict[str, Any]] = field(default_factory=list)
     # Set by kinds that cannot judge from records (manual audit items): the result status to report.
     status: str | None = None
+    # The records that are in the population for a reason of their own (a recurrence check's series
+    # members); None means all of them. An integration interface counts these as its candidates.
+    candidates: pd.Series | None = None
 
 
 @dataclass(frozen=True)

@@ -165,4 +165,6 @@ class RecurrenceCheck(CheckKind):
             f"records repeating on the same {self.group_by} (at least {int(min_count)} within "
             f"{fmt_scalar(window)} days) that are not linked to a {self.target.name}"
         )
-        return Outcome(population, offending, reasons.astype("string"), summary)
+        return Outcome(
+            population, offending, reasons.astype("string"), summary, candidates=series["member"].astype(bool)
+        )
