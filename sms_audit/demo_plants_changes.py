@@ -156,10 +156,11 @@ class _RepeatGuard:
         """Add a clean incident; None (and nothing added) when it would turn a planted record into a repeat."""
         incident = new_incident(self.data, numbers, opened, ci, service)
         members = self._members()
+        joined = members - self.members
         newly = {
             r["number"]
             for r in self.data.incidents
-            if r["number"] in members - self.members and not r["problem_id"] and r is not incident
+            if r["number"] in joined and not r["problem_id"] and r is not incident
         }
         if newly & self.data.used:
             self.data.incidents.remove(incident)

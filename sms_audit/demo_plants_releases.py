@@ -16,7 +16,9 @@ near-misses are recorded as they are made.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import functools
 from collections.abc import Callable
 
 from sms_audit.demo import AS_OF, FMT, PEOPLE, PERIOD_FROM, SERVICES, DemoData, _csv, _ts
@@ -61,7 +63,9 @@ BACKOUT = "Redeploy the previous build from the release repository and restart t
 TESTS = "Regression suite and user acceptance tests passed; results attached"
 
 
+@functools.cache
 def _parse(value: str) -> dt.datetime | None:
+    """Cached: the same change times are read for every release the module plans."""
     return dt.datetime.strptime(value, FMT) if value else None
 
 
@@ -85,6 +89,9 @@ class _Releases:
         self.services = {s[1]: s for s in SERVICES}
         self.successful_incident_hits: set[str] = set()
         self.linked: set[str] = set()  # changes a release already deploys
+        self._times: dict[str, list[dt.datetime]] = {}
+        self.hosts: list[str] = []  # release hosts added for large demos
+        self._times_for = -1
 
     # ------------------------------------------------------------------ records
 
@@ -96,19 +103,32 @@ class _Releases:
 
     def _quiet(self, ci: str, start: dt.datetime) -> bool:
         """No incident on ``ci`` opened within the post-deployment window starting at ``start``."""
-        end = start + INCIDENT_WINDOW
-        return not any(
-            i["cmdb_ci"] == ci and start <= _parse(i["opened_at"]) <= end for i in self.data.incidents if i["opened_at"]
-        )
+        opened = self._incident_times().get(ci, [])
+        first = bisect.bisect_left(opened, start)
+        return first == len(opened) or opened[first] > start + INCIDENT_WINDOW
+
+    def _incident_times(self) -> dict[str, list[dt.datetime]]:
+        """Opening times of the incidents per CI, sorted; rebuilt only when incidents were added."""
+        if self._times_for != len(self.data.incidents):
+            times: dict[str, list[dt.datetime]] = {}
+            for incident in self.data.incidents:
+                if incident["opened_at"]:
+                    times.setdefault(incident["cmdb_ci"], []).append(_parse(incident["opened_at"]))
+            self._times = {ci: sorted(values) for ci, values in times.items()}
+            self._times_for = len(self.data.incidents)
+        return self._times
 
     def _usable(self, change: dict, types: tuple[str, ...], outcome: str) -> bool:
-        start, approved = _parse(change["work_start"]), _parse(change["approval_set"])
-        return (
+        if not (
             change["type"] in types
             and change["close_code"] == outcome
             and change["approval"] == "Approved"
             and bool(change["work_end"])
-            and start is not None
+        ):
+            return False  # the cheap tests first: this runs for every change, many times
+        start, approved = _parse(change["work_start"]), _parse(change["approval_set"])
+        return (
+            start is not None
             and approved is not None
             and approved < start <= AS_OF - 3 * DAY
             and _parse(change["opened_at"]) >= PERIOD_START
@@ -213,7 +233,32 @@ class _Releases:
                 self.linked.add(row["number"])
                 return row
             self.data.changes.remove(row)
-        raise RuntimeError(f"no CI is free of incidents after {work_start}")
+        # A large demo has incidents on every application server almost every day: deploy to a new
+        # release host of the same service, which has no incident history.
+        row["cmdb_ci"] = self._release_host(row["business_service"])
+        self.data.changes.append(row)
+        self.data.used.add(row["number"])
+        self.linked.add(row["number"])
+        return row
+
+    def _release_host(self, service: str) -> str:
+        name = f"{service.split()[0].lower()}-rel-{len(self.hosts) + 1:02d}"
+        self.hosts.append(name)
+        self.data.cis.append(
+            {
+                "name": name,
+                "sys_class_name": "Linux Server",
+                "install_status": "Installed",
+                "operational_status": "Operational",
+                "owned_by": PEOPLE[0],
+                "support_group": self.services[service][2],
+                "business_service": service,
+                "sys_updated_on": "2025-03-15 02:00:00",  # before the period: no CMDB update to cover
+            }
+        )
+        self.known_cis.add(name)
+        self.data.used.add(name)
+        return name
 
     def release(self, change: dict | None, **fields: str) -> dict:
         """A clean, deployed, successful release of ``change`` (times taken from the change)."""
@@ -291,6 +336,7 @@ class _Releases:
         def fits(c: dict) -> bool:
             return (
                 not c["work_start"]
+                and c["type"] != "Emergency"  # an emergency release is REL-008's case, planted on purpose
                 and c["approval"] == "Approved"
                 and c["business_service"] in self.services
                 and c["cmdb_ci"] in self.known_cis

@@ -455,7 +455,23 @@ def _plant_missing_cis(data: DemoData) -> None:
         r["cmdb_ci"] = ""
         missing.append(r)
     if len(missing) < 2:
-        raise RuntimeError("too few INC-001 defects to plant SVO-006")
+        # Large demos: every INC-001 case sits in a repeat series. Blank the CI of untouched incidents
+        # instead; a missing CI is a completeness gap, so they are INC-001 cases too.
+        fresh = [
+            r
+            for r in data.incidents
+            if ended(r)
+            and r["cmdb_ci"].strip()
+            and r["number"] not in data.used
+            and r["number"] not in in_series
+            and not justifies_a_change(r)
+        ]
+        for r in sorted(fresh, key=lambda r: r["number"])[: 2 - len(missing)]:
+            r["cmdb_ci"] = ""
+            data.defect("INC-001", r["number"])
+            missing.append(r)
+    if len(missing) < 2:
+        raise RuntimeError("too few incidents to plant SVO-006")
     for r in missing:
         data.defect("SVO-006", r["number"])
     for number in data.truth.get("INC-003", []):

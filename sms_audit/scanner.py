@@ -32,9 +32,9 @@ from sms_audit.rules import RulePack, load_packs
 from sms_audit.waivers import WaiverOutcome, apply_waivers, load_waivers
 
 SCHEMA_VERSION = "1.0"
-# Share of candidate records that must carry an interface before it counts as established (when the
-# pack declares no interface_min_rate parameter).
-DEFAULT_MIN_RATE = 0.5
+# Share of candidate records that must carry an interface before it counts as established, for packs
+# that declare an interface graph but no interface_min_rate parameter (the built-in pack declares it).
+DEFAULT_MIN_RATE = 0.8
 
 
 def _on_derived_table(rule: Any) -> bool:
@@ -121,8 +121,7 @@ def scan(config: ScanConfig, manual_results: list | None = None) -> ScanResult:
     clauses = clause_verdicts(packs[-1].catalogue, results, extra) if packs else []
     if packs:
         clauses = verdicts_in_edition(clauses, packs[-1].catalogue, config.edition)
-    report = build_report(config, packs, evidence, results, clauses, waived)
-    report["integration"] = integration
+    report = build_report(config, packs, evidence, results, clauses, waived, integration)
     report["run"] = {
         "scan_id": str(uuid.uuid4()),
         "started_at": started.isoformat(timespec="seconds"),
@@ -142,6 +141,7 @@ def build_report(
     results: list[RuleResult],
     clauses: list[dict[str, Any]],
     waived: WaiverOutcome,
+    integration: dict[str, Any],
 ) -> dict[str, Any]:
     findings = sorted(
         [*(r.finding_dict() for r in results if r.status == "fail"), *waived.expired_findings],
@@ -177,6 +177,7 @@ def build_report(
         "findings": findings,
         "clauses": clauses,
         "waivers": waived.to_dict(),
+        "integration": integration,
     }
 
 

@@ -10,6 +10,7 @@ automated), and every problem is reported with file:line.
 from __future__ import annotations
 
 import json
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -107,7 +108,10 @@ def resolve_reference_path(name: str, pack_path: Path) -> Path:
 
 
 def load_reference(
-    path: Path, clause_ids: set[str], automated_rules: set[str], manual_rules: set[str] = frozenset()
+    path: Path,
+    clause_ids: AbstractSet[str],
+    automated_rules: AbstractSet[str],
+    manual_rules: AbstractSet[str] = frozenset(),
 ) -> ReferenceGraph:
     """Load and check a reference graph; raise RuleError listing every problem with file:line.
 
