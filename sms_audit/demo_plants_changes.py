@@ -18,7 +18,7 @@ import pandas as pd
 
 from sms_audit.checks.recurrence import series_members
 from sms_audit.demo import FMT, PEOPLE, PERIOD_FROM, SERVICES, DemoData, _ts
-from sms_audit.demo_process import Numbers, new_incident, new_problem
+from sms_audit.demo_process import Numbers, new_incident, new_problem, problems_in_period
 
 HOUR = dt.timedelta(hours=1)
 DAY = dt.timedelta(days=1)
@@ -144,7 +144,7 @@ class _RepeatGuard:
 
     def __init__(self, data: DemoData) -> None:
         self.data = data
-        self.problems = [p["number"] for p in data.problems if p.get("cause_notes")]
+        self.problems = [p["number"] for p in problems_in_period(data) if p.get("cause_notes")]
         self.members = self._members()
 
     def _members(self) -> set[str]:

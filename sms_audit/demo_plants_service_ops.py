@@ -22,7 +22,7 @@ import pandas as pd
 
 from sms_audit.checks.recurrence import series_members
 from sms_audit.demo import AS_OF, FMT, PEOPLE, PERIOD_FROM, PERIOD_TO, PRIORITY_LABEL, SERVICES, DemoData, _ts
-from sms_audit.demo_process import Numbers, new_incident, new_problem
+from sms_audit.demo_process import Numbers, new_incident, new_problem, problems_in_period
 
 MINUTE = dt.timedelta(minutes=1)
 HOUR = dt.timedelta(hours=1)
@@ -620,7 +620,7 @@ def _settle_high_priority_runs(data: DemoData) -> None:
     members = series_members(frame["service"], frame["opened"], REPEAT_COUNT, REPEAT_DAYS)["member"].to_numpy()
     planted = set() if data.clean else _planted(data)
     keep = set(data.truth.get("SVO-008", []))
-    opened_at = {p["number"]: _parse(p["opened_at"]) for p in data.problems if p["opened_at"]}
+    opened_at = {p["number"]: _parse(p["opened_at"]) for p in problems_in_period(data) if p["opened_at"]}
     problems = sorted(opened_at)
     for row, member in zip(rows, members, strict=True):
         if not member or row["problem_id"] or row["number"] in keep:

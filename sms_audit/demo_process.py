@@ -48,6 +48,12 @@ class Numbers:
         return f"{prefix}{value:07d}"
 
 
+def problems_in_period(data: DemoData) -> list[dict]:
+    """Problems a scan of the audit period keeps: a link to one closed before the period does not count."""
+    start = _ts(dt.datetime.combine(PERIOD_FROM, dt.time()))
+    return [p for p in data.problems if (p["closed_at"] or p["resolved_at"] or start) >= start]
+
+
 def new_incident(data: DemoData, numbers: Numbers, opened: dt.datetime, ci: str, service: str, **fields: Any) -> dict:
     """A clean, quickly resolved incident (no rule of the pack finds anything in it)."""
     rng = data.rng
