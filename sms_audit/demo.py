@@ -734,7 +734,7 @@ def _plant_process_defects(data: DemoData, extra_plants: tuple = ()) -> None:
 
     numbers = process.Numbers(data)
     process.plant_reviews(data)
-    process.plant_known_error_changes(data)
+    process.plant_known_error_changes(data, numbers)
     process.plant_failed_change_investigations(data, numbers)
     unlinked = process.plant_major_incident_problems(data, numbers)
     process.plant_repeat_incidents(data, numbers, unlinked)

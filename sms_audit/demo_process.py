@@ -193,13 +193,32 @@ def clean_change_template(data: DemoData) -> dict:
     )
 
 
-def plant_known_error_changes(data: DemoData) -> None:
-    """Known errors name the change that fixes them (LNK-002), but two do not."""
+def plant_known_error_changes(data: DemoData, numbers: Numbers) -> None:
+    """Known errors name the change that fixes them (LNK-002), but two do not.
+
+    A small demo may have fewer than two known errors in fix that no other case uses: it gets clean
+    ones (root cause and workaround recorded, fix in progress) to plant on."""
     changes = [c["number"] for c in data.changes]
+    fixing = ("Fix in Progress", "Resolved", "Closed")
+    spare = [
+        p for p in data.problems if p["known_error"] == "TRUE" and p["state"] in fixing and p["number"] not in data.used
+    ]
+    for n in range(2 - len(spare)):
+        service = SERVICES[n][1]
+        problem = new_problem(
+            data,
+            numbers,
+            dt.datetime.combine(PERIOD_FROM, dt.time()) + dt.timedelta(days=40 + 20 * n),
+            f"{SERVICES[n][0].split('-')[1].lower()}-app-01",
+            service,
+        )
+        problem.update(
+            state="Fix in Progress", known_error="TRUE", workaround="Restart the service", resolved_at="", closed_at=""
+        )
     known = [p for p in data.problems if p["known_error"] == "TRUE"]
     for problem in known:
         problem["rfc"] = data.rng.choice(changes)
-    for problem in data.pick(known, 2, "number"):
+    for problem in data.pick(known, 2, "number", lambda p: p["state"] in fixing):
         if not data.clean:
             problem["rfc"] = ""
             data.defect("LNK-002", problem["number"])
@@ -280,7 +299,11 @@ def plant_major_incident_problems(data: DemoData, numbers: Numbers) -> list[str]
         if incident["priority"] == PRIORITY_LABEL[1] and incident["number"] >= "INC0010000":
             incident["major_incident"] = "TRUE"
     limit = AS_OF - dt.timedelta(days=6)
-    majors = [i for i in data.incidents if i["major_incident"] == "TRUE" and _parse(i["opened_at"]) <= limit]
+    start = dt.datetime.combine(PERIOD_FROM, dt.time())
+    # Majors of the period only: the few incidents closed before it are left out by the scan.
+    majors = [
+        i for i in data.incidents if i["major_incident"] == "TRUE" and start <= _parse(i["opened_at"]) <= limit
+    ]
     while len(majors) < 6:  # small demos: add major incidents so every planted case has one
         opened = dt.datetime.combine(PERIOD_FROM, dt.time(9)) + dt.timedelta(days=20 + 40 * len(majors))
         majors.append(
