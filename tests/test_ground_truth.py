@@ -135,7 +135,8 @@ def test_unknown_parameter_override_is_refused(demo_dir, tmp_path):
         scan(load_config(tmp_path / "sms-audit.yaml"))
 
 
-@pytest.mark.parametrize(("seed", "tickets"), [(1, 200), (4, 1000)])
+# 23:260 and 28:210 once broke (too few spare known errors; a major incident from before the period)
+@pytest.mark.parametrize(("seed", "tickets"), [(1, 200), (4, 1000), (23, 260), (28, 210)])
 def test_ground_truth_holds_for_other_seeds_and_sizes(tmp_path, seed, tickets):
     from sms_audit.demo import generate_demo
 
