@@ -187,3 +187,7 @@ def test_a_trimmed_pack_turns_interfaces_without_their_rules_into_manual_items(t
         "Sample records and check that they show this: majors linked to a problem.",
     )
     assert reference.dropped == (f"{graph}:7: edge INC-PRB: rule LNK-001 is not in the pack; not used as evidence",)
+    from sms_audit.integration.report import integration_section
+
+    section = integration_section(reference, [], {"available": False}, 0.8)
+    assert section["reference"]["notes"] == list(reference.dropped)

@@ -31,6 +31,8 @@ def integration_section(
                 "title": reference.title,
                 "edition": reference.edition,
                 "file": reference.display_path,
+                # Evidence rules the loaded pack does not have (a trimmed copy): those interfaces became manual.
+                "notes": list(reference.dropped),
             },
             "min_rate": min_rate,
             "nodes": [
