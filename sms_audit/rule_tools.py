@@ -55,6 +55,9 @@ def explain(pack: RulePack, rule: Rule) -> str:
         lines.append(
             f"  evidence    {rule.evidence}" + (f" where {rule.raw['select']}" if rule.raw.get("select") else "")
         )
+    if rule.record_clauses:
+        column = rule.record_clauses
+        lines.append(f"  also       the clauses each offending record lists in '{column}' (findings count there too)")
     check = {k: v for k, v in rule.raw["check"].items() if k != "kind"}
     lines.append("  check")
     lines += ["    " + line for line in yaml.safe_dump(check, sort_keys=False, width=100).splitlines()]
