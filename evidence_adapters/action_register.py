@@ -66,7 +66,7 @@ from evidence_adapters.document_register import (
     _sheet_rows,
     _sniff,
     _text,
-    _workbook_epoch,
+    read_register_xlsx,
 )
 from evidence_adapters.mapping import Field, MissingColumnError, map_fields, normalise_header
 from sms_audit.errors import EvidenceError
@@ -468,38 +468,15 @@ def _recognisable(found: dict[str, str]) -> bool:
 
 
 def _read_xlsx(path: Path, display_path: str, options: dict[str, Any]) -> _Grid:
-    workbook = _open_workbook(path, display_path)
-    try:
-        names = list(workbook.sheetnames)
-        wanted = options.get("sheet")
-        if wanted is not None:
-            if str(wanted) not in names:
-                raise EvidenceError(
-                    f"{display_path}: no sheet named {str(wanted)!r} (options.sheet); sheets: {', '.join(names)}"
-                )
-            chosen = str(wanted)
-        else:
-            overrides = options.get("columns") or {}
-            chosen = next(
-                (
-                    n
-                    for n in names
-                    if _recognisable(_find_header(_sheet_rows(workbook[n], _HEADER_SCAN_ROWS), overrides)[1])
-                ),
-                None,
-            )
-            if chosen is None:
-                raise EvidenceError(
-                    f"{display_path}: no sheet has a nonconformity / improvement register header in its first "
-                    f"{_HEADER_SCAN_ROWS} rows (looked for an ID column and two of Root cause, Correction, "
-                    f"Corrective action, Due date, Verified by, Verified on, Effective) in sheets: "
-                    f"{', '.join(names)}; name one with options.sheet"
-                )
-        rows = _sheet_rows(workbook[chosen])
-        epoch = _workbook_epoch(workbook)
-    finally:
-        workbook.close()
-    return _Grid(rows, chosen, epoch, {"format": "xlsx", "sheet": chosen, "sheets": names})
+    overrides = options.get("columns") or {}
+    return read_register_xlsx(
+        path,
+        display_path,
+        options,
+        lambda rows: _recognisable(_find_header(rows, overrides)[1]),
+        "nonconformity / improvement register header (looked for an ID column and two of Root cause, "
+        "Correction, Corrective action, Due date, Verified by, Verified on, Effective)",
+    )
 
 
 def _lookup(values: pd.Series, table: dict) -> pd.Series:

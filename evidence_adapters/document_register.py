@@ -48,6 +48,7 @@ import datetime as dt
 import re
 import zipfile
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -338,7 +339,15 @@ def _workbook_epoch(workbook) -> dt.datetime:
     return dt.datetime(1899, 12, 30)
 
 
-def _read_xlsx(path: Path, display_path: str, options: dict[str, Any]) -> tuple[_Grid, list[Rejection]]:
+def read_register_xlsx(
+    path: Path,
+    display_path: str,
+    options: dict[str, Any],
+    recognises: Callable[[list[tuple[int, list[Any]]]], bool],
+    looked_for: str,
+) -> _Grid:
+    """The chosen sheet of a register workbook: ``options.sheet``, else the first whose top rows
+    ``recognises`` as the register's header (``looked_for`` says what was looked for, for the error)."""
     workbook = _open_workbook(path, display_path)
     try:
         names = list(workbook.sheetnames)
@@ -350,26 +359,30 @@ def _read_xlsx(path: Path, display_path: str, options: dict[str, Any]) -> tuple[
                 )
             chosen = str(wanted)
         else:
-            overrides = options.get("columns") or {}
-            chosen = next(
-                (
-                    n
-                    for n in names
-                    if _recognisable(_find_header(_sheet_rows(workbook[n], _HEADER_SCAN_ROWS), overrides)[1])
-                ),
-                None,
-            )
+            chosen = next((n for n in names if recognises(_sheet_rows(workbook[n], _HEADER_SCAN_ROWS))), None)
             if chosen is None:
                 raise EvidenceError(
-                    f"{display_path}: no sheet has a document register header in its first {_HEADER_SCAN_ROWS} rows "
-                    f"(looked for an id column such as Doc ID, Document Number or Title / Doc-ID, and one more "
-                    f"column such as Version or Status) in sheets: {', '.join(names)}; name one with options.sheet"
+                    f"{display_path}: no sheet has a {looked_for} in its first {_HEADER_SCAN_ROWS} rows "
+                    f"in sheets: {', '.join(names)}; name one with options.sheet"
                 )
         rows = _sheet_rows(workbook[chosen])
         epoch = _workbook_epoch(workbook)
     finally:
         workbook.close()
-    return _Grid(rows, chosen, epoch, {"format": "xlsx", "sheet": chosen, "sheets": names}), []
+    return _Grid(rows, chosen, epoch, {"format": "xlsx", "sheet": chosen, "sheets": names})
+
+
+def _read_xlsx(path: Path, display_path: str, options: dict[str, Any]) -> tuple[_Grid, list[Rejection]]:
+    overrides = options.get("columns") or {}
+    grid = read_register_xlsx(
+        path,
+        display_path,
+        options,
+        lambda rows: _recognisable(_find_header(rows, overrides)[1]),
+        "document register header (looked for an id column such as Doc ID, Document Number or Title / Doc-ID, "
+        "and one more column such as Version or Status)",
+    )
+    return grid, []
 
 
 # --- header detection ----------------------------------------------------------------------------

@@ -177,7 +177,7 @@ def scan(
         if waivers_path:
             config = dataclasses.replace(config, waivers=waivers_path, waivers_display=str(waivers_path))
         judged = _manual_results(manual_results)
-        result = run_scan(config, manual_results=judged) if judged is not None else run_scan(config)
+        result = run_scan(config, manual_results=judged)
         outputs = config.outputs
         out = out_dir or Path(outputs.get("dir") or DEFAULT_OUT)
         if not out_dir and outputs.get("dir") and not demo:

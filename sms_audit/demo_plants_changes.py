@@ -138,7 +138,7 @@ def _justified(data: DemoData, change: dict) -> bool:
     return False
 
 
-class _RepeatGuard:
+class RepeatGuard:
     """Keeps REC-001's ground truth true while incidents are added: a new incident that forms (or joins) a
     series of repeats on its CI is linked to a problem, like every other series member."""
 
@@ -174,11 +174,19 @@ class _RepeatGuard:
         return incident
 
 
-def _new_change(data: DemoData, numbers: Numbers, ctype: str, risk: str, implemented: bool = True) -> dict:
-    """A clean change on an application server (implemented and successful unless told otherwise)."""
+def new_change(data: DemoData, numbers: Numbers, ctype: str, risk: str, implemented: bool = True) -> dict:
+    """A clean change on an application server of a catalogue service (implemented and successful unless
+    told otherwise); CON-001's CIs are left alone."""
     rng = data.rng
     avoid = {*data.truth.get("CON-001", []), *data.near.get("CON-001", [])}
-    servers = [c for c in data.cis if c["sys_class_name"] == "Linux Server" and c["name"].endswith("-app-01")]
+    catalogue = {s[1] for s in SERVICES}
+    servers = [
+        c
+        for c in data.cis
+        if c["sys_class_name"] == "Linux Server"
+        and c["name"].endswith("-app-01")
+        and c["business_service"] in catalogue
+    ]
     ci = rng.choice([c for c in servers if c["name"] not in avoid])
     service = next(s for s in SERVICES if s[1] == ci["business_service"])
     opened = PERIOD_START + dt.timedelta(days=rng.randint(10, 300), hours=rng.randint(0, 23))
@@ -216,17 +224,17 @@ def _pick(data: DemoData, numbers: Numbers, count: int, where, spare: tuple) -> 
     """``count`` untouched changes matching ``where``; small demos get clean spares built from ``spare``."""
     free = [r for r in data.changes if r["number"] not in data.used and where(r)]
     for _n in range(len(free), count):
-        _new_change(data, numbers, *spare)
+        new_change(data, numbers, *spare)
     return data.pick(data.changes, count, "number", where)
 
 
 def _plant_emergency_justification(data: DemoData, numbers: Numbers) -> None:
     """CHG-009: every emergency change has an incident on its CI from the day before, except the planted ones."""
     rng = data.rng
-    guard = _RepeatGuard(data)
+    guard = RepeatGuard(data)
     free = [c for c in data.changes if c["type"] == "Emergency" and c["number"] not in data.used]
     for _n in range(len(free), 8):  # small demos: add clean emergency changes so every case has one
-        _new_change(data, numbers, "Emergency", "Moderate")
+        new_change(data, numbers, "Emergency", "Moderate")
     emergencies = [c for c in data.changes if c["type"] == "Emergency" and c["cmdb_ci"]]
     unjustified = [c for c in emergencies if not _justified(data, c)]
     pool = data.pick(unjustified, len(unjustified), "number")  # untouched ones, in random order

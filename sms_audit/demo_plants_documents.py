@@ -19,8 +19,17 @@ DAY = dt.timedelta(days=1)
 REQUIRED = ("Title", "Version", "Author", "Owner")
 
 
-def _entry(data: DemoData, doc_id: str, title: str, doc_type: str, process: str, reviewed_days_ago: int) -> dict:
-    """A controlled document: approved, owned, versioned, approved by someone other than its author."""
+def register_entry(
+    data: DemoData,
+    doc_id: str,
+    title: str,
+    doc_type: str,
+    process: str,
+    reviewed_days_ago: int,
+    approved: dt.date | None = None,
+) -> dict:
+    """A controlled document: approved (by default up to 200 days before its last review), owned,
+    versioned, approved by someone other than its author, next review a year after the last."""
     rng = data.rng
     owner, author, approver = rng.sample(PEOPLE, 3)
     reviewed = TODAY - dt.timedelta(days=reviewed_days_ago)
@@ -34,7 +43,7 @@ def _entry(data: DemoData, doc_id: str, title: str, doc_type: str, process: str,
         "Approver": approver,
         "Version": f"{rng.randint(1, 3)}.{rng.randint(0, 4)}",
         "Status": "Approved",
-        "Approval Date": _date(reviewed - dt.timedelta(days=rng.randint(0, 200))),
+        "Approval Date": _date(approved or reviewed - dt.timedelta(days=rng.randint(0, 200))),
         "Last Review": _date(reviewed),
         "Next Review": _date(reviewed + dt.timedelta(days=365)),
     }
@@ -43,7 +52,7 @@ def _entry(data: DemoData, doc_id: str, title: str, doc_type: str, process: str,
 
 
 def _clean(data: DemoData, doc_id: str, title: str, doc_type: str, process: str) -> dict:
-    return _entry(data, doc_id, title, doc_type, process, data.rng.randint(20, 300))
+    return register_entry(data, doc_id, title, doc_type, process, data.rng.randint(20, 300))
 
 
 def _record(data: DemoData, doc_id: str, title: str, doc_type: str, process: str, day: dt.date) -> None:
@@ -73,7 +82,7 @@ def plant(data: DemoData, numbers: Numbers) -> None:
         extension["Status"] = "Pending Approval"
         data.defect("DOC-009", "SCO-001-A")
     reviewed = 365 if plant else 200
-    near = _entry(
+    near = register_entry(
         data, "SCO-002", "SMS scope: locations and organisational units", "SMS Scope Statement", "SMS", reviewed
     )
     if plant:
@@ -83,7 +92,7 @@ def plant(data: DemoData, numbers: Numbers) -> None:
 
     # DOC-010: the objectives, and a team's objectives whose planned review date has passed.
     _clean(data, "OBJ-001", "Service Management Objectives 2025-2026", "Service Management Objectives", "SMS")
-    stale = _entry(
+    stale = register_entry(
         data, "OBJ-002", "Service desk objectives 2025-2026", "Service Management Objectives", "Service desk", 250
     )
     if plant:
@@ -152,7 +161,7 @@ def plant(data: DemoData, numbers: Numbers) -> None:
 
     # DOC-015: the only security risk assessment was last reviewed well over a year ago (also DOC-007);
     # on a clean demo it was reviewed within the year.
-    overdue = _entry(
+    overdue = register_entry(
         data,
         "ISR-001",
         "Information Security Risk Assessment",

@@ -19,7 +19,8 @@ import pandas as pd
 
 from sms_audit.checks.recurrence import series_members
 from sms_audit.demo import AS_OF, FMT, PEOPLE, SERVICES, DemoData, _date, _ts
-from sms_audit.demo_plants_changes import _RepeatGuard
+from sms_audit.demo_plants_changes import RepeatGuard
+from sms_audit.demo_plants_documents import register_entry
 from sms_audit.demo_process import Numbers, add_record, clean_change_template, new_problem
 
 TODAY = AS_OF.date()
@@ -84,31 +85,10 @@ def _doc(
     reviewed_days_ago: int | None = None,
     approved: dt.date | None = None,
 ) -> dict:
-    """A controlled document, clean for every document rule: approved by someone other than its author,
-    owned, versioned, reviewed within the year and with its next review a year after the last one."""
-    rng = data.rng
-    owner, author, approver = rng.sample(PEOPLE, 3)
+    """A controlled document, clean for every document rule (reviewed within the year unless told)."""
     if reviewed_days_ago is None:
-        reviewed_days_ago = rng.randint(20, 300)
-    reviewed = TODAY - dt.timedelta(days=reviewed_days_ago)
-    if approved is None:
-        approved = reviewed - dt.timedelta(days=rng.randint(0, 200))
-    row = {
-        "Doc ID": doc_id,
-        "Title": title,
-        "Type": doc_type,
-        "Process": process,
-        "Owner": owner,
-        "Author": author,
-        "Approver": approver,
-        "Version": f"{rng.randint(1, 3)}.{rng.randint(0, 4)}",
-        "Status": "Approved",
-        "Approval Date": _date(approved),
-        "Last Review": _date(reviewed),
-        "Next Review": _date(reviewed + dt.timedelta(days=365)),
-    }
-    data.documents.append(row)
-    return row
+        reviewed_days_ago = data.rng.randint(20, 300)
+    return register_entry(data, doc_id, title, doc_type, process, reviewed_days_ago, approved)
 
 
 def _cadence(
@@ -507,7 +487,7 @@ def _plant_emergency_risk(data: DemoData, numbers: Numbers, marks: _Marks) -> No
 
 def _investigate(data: DemoData, numbers: Numbers, change: dict) -> None:
     """LNK-003: an incident raised against the failed change within days (not part of any repeat series)."""
-    guard = _RepeatGuard(data)
+    guard = RepeatGuard(data)
     end = _parse(change["work_end"])
     unjustified = [c for c in data.changes if c["number"] in data.truth.get("CHG-009", [])]
 

@@ -22,7 +22,7 @@ import functools
 from collections.abc import Callable
 
 from sms_audit.demo import AS_OF, FMT, PEOPLE, PERIOD_FROM, SERVICES, DemoData, _csv, _ts
-from sms_audit.demo_plants_changes import _RepeatGuard
+from sms_audit.demo_plants_changes import RepeatGuard, new_change
 from sms_audit.demo_process import Numbers, new_problem
 
 MINUTE = dt.timedelta(minutes=1)
@@ -166,46 +166,10 @@ class _Releases:
         return found
 
     def new_change(self, ctype: str, implemented: bool = True) -> dict:
-        """A clean change on an application server of a catalogue service (CON-001's CIs left alone)."""
-        rng = self.data.rng
-        avoid = {*self.data.truth.get("CON-001", []), *self.data.near.get("CON-001", [])}
-        servers = [
-            c
-            for c in self.data.cis
-            if c["sys_class_name"] == "Linux Server"
-            and c["name"].endswith("-app-01")
-            and c["business_service"] in self.services
-            and c["name"] not in avoid
-        ]
-        ci = rng.choice(servers)
-        service = self.services[ci["business_service"]]
-        opened = PERIOD_START + dt.timedelta(days=rng.randint(10, 300), hours=rng.randint(0, 23))
-        planned = opened + 3 * DAY
-        work_start = planned + 10 * MINUTE
-        row = {
-            "number": self.numbers.next("change"),
-            "opened_at": _ts(opened),
-            "short_description": f"{service[1]}: deploy release package",
-            "type": ctype,
-            "risk": "Moderate" if ctype == "Normal" else "Low",
-            "impact": "2 - Medium",
-            "priority": "3 - Moderate",
-            "state": "Closed" if implemented else "Scheduled",
-            "business_service": service[1],
-            "cmdb_ci": ci["name"],
-            "assignment_group": service[2],
-            "assigned_to": rng.choice(PEOPLE),
-            "approval": "Approved",
-            "approval_set": _ts(opened + DAY),
-            "start_date": _ts(planned),
-            "end_date": _ts(planned + 2 * HOUR),
-            "work_start": _ts(work_start) if implemented else "",
-            "work_end": _ts(work_start + HOUR) if implemented else "",
-            "close_code": "successful" if implemented else "",
-            "backout_plan": BACKOUT,
-            "test_plan": "Smoke test of the service after implementation",
-        }
-        self.data.changes.append(row)
+        """A clean change on an application server of a catalogue service, deploying a release package."""
+        risk = "Moderate" if ctype == "Normal" else "Low"
+        row = new_change(self.data, self.numbers, ctype, risk, implemented)
+        row.update(short_description=f"{row['business_service']}: deploy release package", backout_plan=BACKOUT)
         return row
 
     def _spare(self, ctype: str, fits: Callable[[dict], bool]) -> dict:
@@ -545,7 +509,7 @@ class _Releases:
         """REL-012: incidents on the released CI 3 and 20 hours after deployment; and just outside the day.
 
         Incidents are added at once, so releases made later look for them when they choose a quiet CI."""
-        guard = _RepeatGuard(self.data)
+        guard = RepeatGuard(self.data)
         plan = (([3 * HOUR], "defect"), ([20 * HOUR], "defect"), ([-10 * MINUTE, DAY + MINUTE], "near"))
         for offsets, kind in plan:
             for _attempt in range(30):

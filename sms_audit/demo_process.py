@@ -224,6 +224,14 @@ def plant_known_error_changes(data: DemoData, numbers: Numbers) -> None:
             data.defect("LNK-002", problem["number"])
 
 
+def _investigation(data: DemoData, numbers: Numbers, change: dict, delay: dt.timedelta) -> dict:
+    """An incident raised against a failed change ``delay`` after its work ended (it names the change)."""
+    end = _parse(change["work_end"])
+    return new_incident(
+        data, numbers, end + delay, change["cmdb_ci"], change["business_service"], caused_by=change["number"]
+    )
+
+
 def plant_failed_change_investigations(data: DemoData, numbers: Numbers) -> None:
     """Failed changes get an incident raised against them within 14 days (LNK-003)."""
     limit = AS_OF - dt.timedelta(days=14)
@@ -252,26 +260,11 @@ def plant_failed_change_investigations(data: DemoData, numbers: Numbers) -> None
         late, exact = free[2], free[3]
         plan = [(late, dt.timedelta(days=15), "defect"), (exact, dt.timedelta(hours=336), "near")]
         for change, delay, kind in plan:
-            new_incident(
-                data,
-                numbers,
-                _parse(change["work_end"]) + delay,
-                change["cmdb_ci"],
-                change["business_service"],
-                caused_by=change["number"],
-            )
+            _investigation(data, numbers, change, delay)
             (data.defect if kind == "defect" else data.near_miss)("LNK-003", change["number"])
         planted = {c["number"] for c in free[:4]}
     for change in (c for c in failed if c["number"] not in planted):
-        delay = dt.timedelta(minutes=data.rng.randint(60, 10 * 24 * 60))
-        new_incident(
-            data,
-            numbers,
-            _parse(change["work_end"]) + delay,
-            change["cmdb_ci"],
-            change["business_service"],
-            caused_by=change["number"],
-        )
+        _investigation(data, numbers, change, dt.timedelta(minutes=data.rng.randint(60, 10 * 24 * 60)))
         data.used.add(change["number"])
     if data.clean:
         return
@@ -301,9 +294,7 @@ def plant_major_incident_problems(data: DemoData, numbers: Numbers) -> list[str]
     limit = AS_OF - dt.timedelta(days=6)
     start = dt.datetime.combine(PERIOD_FROM, dt.time())
     # Majors of the period only: the few incidents closed before it are left out by the scan.
-    majors = [
-        i for i in data.incidents if i["major_incident"] == "TRUE" and start <= _parse(i["opened_at"]) <= limit
-    ]
+    majors = [i for i in data.incidents if i["major_incident"] == "TRUE" and start <= _parse(i["opened_at"]) <= limit]
     while len(majors) < 6:  # small demos: add major incidents so every planted case has one
         opened = dt.datetime.combine(PERIOD_FROM, dt.time(9)) + dt.timedelta(days=20 + 40 * len(majors))
         majors.append(

@@ -43,3 +43,13 @@ def run_rule(rule_id: str, evidence: Evidence, **params):
 
 def offending_ids(result) -> list[str]:
     return sorted(record["id"] for record in result.records)
+
+
+def assert_rule_finds(rule_id: str, cases: dict[str, tuple[dict[str, list[dict]], list[str]]]) -> None:
+    """The built-in rule fails on its hand-written fixture with exactly the expected records, each with a reason."""
+    assert rule_id in RULES, f"{rule_id} is missing from the built-in pack"
+    tables, expected = cases[rule_id]
+    result = run_rule(rule_id, make_evidence(**tables))
+    assert result.status == "fail", result.explanation
+    assert offending_ids(result) == sorted(expected)
+    assert all(record["reason"] for record in result.records)

@@ -25,8 +25,7 @@ PACK = load_packs(("iso20000-1-2018",))[0]
 def test_the_pack_carries_its_reference_graph():
     reference = PACK.interfaces
     assert reference is not None and reference.edition == "2018"
-    graph = reference.to_networkx()
-    assert graph.number_of_edges() == len(reference.edges) >= 100
+    assert len({edge.id for edge in reference.edges}) == len(reference.edges) >= 100
     assert {n.kind for n in reference.nodes} == {"process", "sms", "external"}
     assert all(edge.manual for edge in reference.edges if not edge.observable)
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import networkx as nx
 import pandas as pd
 
 from sms_audit.engine import RuleResult
@@ -152,24 +151,3 @@ def add_derived_tables(evidence: Evidence, reference: ReferenceGraph, observatio
     evidence.tables["links"] = pd.concat(parts, ignore_index=True) if parts else spec.empty_frame()
     evidence.derived_rows["links"] = evidence.derived_rows.get("links", 0) + len(links)
     evidence.provided["links"] = evidence.provided.get("links", set()) | {"id", "from_id", "to_id", "link_type"}
-
-
-def observed_graph(reference: ReferenceGraph, observations: list[EdgeObservation]) -> nx.MultiDiGraph:
-    graph = nx.MultiDiGraph(name=f"{reference.id} observed")
-    for node in reference.nodes:
-        graph.add_node(node.id, title=node.title, kind=node.kind, clauses=",".join(node.clauses))
-    for o in observations:
-        if o.edge.observable:
-            graph.add_edge(
-                o.edge.source,
-                o.edge.target,
-                key=o.edge.id,
-                flows=o.edge.flows,
-                mandatory=o.edge.mandatory,
-                status=o.status,
-                candidates=o.candidates,
-                linked=o.linked,
-                rate=o.rate if o.rate is not None else -1.0,
-                clauses=",".join(o.edge.clauses),
-            )
-    return graph

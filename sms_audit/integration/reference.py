@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import networkx as nx
 
 from rules import RULES_ROOT, SCHEMAS_DIR
 from sms_audit.errors import RuleError
@@ -73,22 +72,6 @@ class ReferenceGraph:
 
     def node(self, node_id: str) -> InterfaceNode:
         return next(n for n in self.nodes if n.id == node_id)
-
-    def to_networkx(self) -> nx.MultiDiGraph:
-        graph = nx.MultiDiGraph(name=self.id)
-        for node in self.nodes:
-            graph.add_node(node.id, title=node.title, kind=node.kind, clauses=",".join(node.clauses))
-        for edge in self.edges:
-            graph.add_edge(
-                edge.source,
-                edge.target,
-                key=edge.id,
-                flows=edge.flows,
-                mandatory=edge.mandatory,
-                observable=edge.observable,
-                clauses=",".join(edge.clauses),
-            )
-        return graph
 
 
 @cache

@@ -221,19 +221,23 @@ def _roster_from_csv(path: Path) -> dict[str, Any]:
     return {"auditors": auditors}
 
 
-def load_roster(path: Path, area_ids: set[str]) -> list[Auditor]:
-    source = str(path)
+def _load_validated(path: Path, from_csv, key: str, schema: str) -> tuple[dict[str, Any], Any]:
+    """A roster or audit log from CSV (rows turned into the YAML shape) or YAML, checked against its schema;
+    with the function that names an entry's place (CSV row, or YAML line)."""
     if path.suffix.lower() == ".csv":
-        data = _roster_from_csv(path)
-        where = _csv_where(path, "auditors")
+        data, where = from_csv(path), _csv_where(path, key)
     else:
-        data = _load_yaml(path)
-        where = None
-    _validate(data, _schema("roster.schema.json"), source, where)
+        data, where = _load_yaml(path), None
+    _validate(data, _schema(schema), str(path), where)
+    return data, where or (lambda at: f"{path}:{line_of(data, at)}")
+
+
+def load_roster(path: Path, area_ids: set[str]) -> list[Auditor]:
+    data, where = _load_validated(path, _roster_from_csv, "auditors", "roster.schema.json")
     auditors = []
     seen: set[str] = set()
     for index, entry in enumerate(data["auditors"]):
-        loc = where(["auditors", index]) if where else f"{source}:{line_of(data, ['auditors', index])}"
+        loc = where(["auditors", index])
         name = str(entry["name"]).strip()
         if name in seen:
             raise ConfigError(f"{loc}: auditor {name!r} is listed twice; merge the two entries")
@@ -288,17 +292,10 @@ def _log_from_csv(path: Path) -> dict[str, Any]:
 
 
 def load_audit_log(path: Path, clause_ids: set[str]) -> list[PastAudit]:
-    source = str(path)
-    if path.suffix.lower() == ".csv":
-        data = _log_from_csv(path)
-        where = _csv_where(path, "audits")
-    else:
-        data = _load_yaml(path)
-        where = None
-    _validate(data, _schema("audit-log.schema.json"), source, where)
+    data, where = _load_validated(path, _log_from_csv, "audits", "audit-log.schema.json")
     entries = []
     for index, entry in enumerate(data["audits"]):
-        loc = where(["audits", index]) if where else f"{source}:{line_of(data, ['audits', index])}"
+        loc = where(["audits", index])
         unknown = sorted(c for c in entry["clauses"] if c not in clause_ids)
         if unknown:
             raise ConfigError(f"{loc}: clause(s) {', '.join(unknown)} are not in the catalogue")
