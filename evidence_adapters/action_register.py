@@ -66,6 +66,7 @@ from evidence_adapters.document_register import (
     _sheet_rows,
     _sniff,
     _text,
+    best_header_row,
     read_register_xlsx,
 )
 from evidence_adapters.mapping import Field, MissingColumnError, map_fields, normalise_header
@@ -455,12 +456,7 @@ def _matches(cells: list[Any], overrides: dict[str, str] | None = None) -> dict[
 
 
 def _find_header(rows: list[tuple[int, list[Any]]], overrides: dict[str, str] | None = None) -> tuple[int, dict]:
-    best, best_found = 0, {}
-    for index, (_, cells) in enumerate(rows[:_HEADER_SCAN_ROWS]):
-        found = _matches(cells, overrides)
-        if len(found) > len(best_found):
-            best, best_found = index, found
-    return best, best_found
+    return best_header_row(rows, lambda cells: _matches(cells, overrides))
 
 
 def _recognisable(found: dict[str, str]) -> bool:

@@ -411,16 +411,25 @@ def _score(found: dict[str, str]) -> int:
     return len(found) + (1 if "id+title" in found else 0)
 
 
+def best_header_row(
+    rows: list[tuple[int, list[Any]]],
+    match: Callable[[list[Any]], dict[str, str]],
+    score: Callable[[dict[str, str]], int] = len,
+) -> tuple[int, dict[str, str]]:
+    """Index (into ``rows``) of the row among the first 20 whose ``match`` scores best (first on a tie),
+    with what it matched (canonical target -> header cell)."""
+    best, best_found = 0, {}
+    for index, (_, cells) in enumerate(rows[:_HEADER_SCAN_ROWS]):
+        found = match(cells)
+        if score(found) > score(best_found):
+            best, best_found = index, found
+    return best, best_found
+
+
 def _find_header(
     rows: list[tuple[int, list[Any]]], overrides: dict[str, str] | None = None
 ) -> tuple[int, dict[str, str]]:
-    """Index (into ``rows``) of the row among the first 20 that matches the most synonyms (first on a tie)."""
-    best, best_found = 0, {}
-    for index, (_, cells) in enumerate(rows[:_HEADER_SCAN_ROWS]):
-        found = _matches(cells, overrides)
-        if _score(found) > _score(best_found):
-            best, best_found = index, found
-    return best, best_found
+    return best_header_row(rows, lambda cells: _matches(cells, overrides), _score)
 
 
 def _recognisable(found: dict[str, str]) -> bool:
